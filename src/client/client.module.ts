@@ -1,0 +1,23 @@
+import { Module, ValidationPipe } from '@nestjs/common';
+import { APP_PIPE } from '@nestjs/core';
+import { providePeerLink } from '../common/transport/peer-link.provider.js';
+import { RunMonitor } from './run-monitor.js';
+import { RunsController } from './runs.controller.js';
+import { RunsService } from './runs.service.js';
+import { TaskSender } from './task-sender.js';
+
+/** HTTP API that starts runs, sends their tasks to the server and follows them to the saver. */
+@Module({
+  controllers: [RunsController],
+  providers: [
+    RunsService,
+    TaskSender,
+    RunMonitor,
+    providePeerLink('saver'),
+    {
+      provide: APP_PIPE,
+      useValue: new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }),
+    },
+  ],
+})
+export class ClientModule {}

@@ -1,0 +1,83 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ClientProxyFactory, type ClientProxy } from '@nestjs/microservices';
+import { catchError, EMPTY, from, lastValueFrom, map, merge, mergeMap, range, type Observable } from 'rxjs';
+import type { Ack, Task } from '../common/contracts/messages.js';
+import { Patterns } from '../common/contracts/patterns.js';
+import type { Settings } from '../common/settings/settings.js';
+import { SETTINGS } from '../common/settings/settings.module.js';
+import { retryPolicy, sendWithRetry, type RetryPolicy } from '../common/transport/send-with-retry.js';
+import { clientOptions } from '../common/transport/transport-options.js';
+import type { Run } from './run.js';
+
+const randomValue = (): number => Math.floor(Math.random() * 2 ** 31);
+
+/** Sends a run's tasks to the server: one connection (one `ClientProxy`) per `connection_count`. */
+@Injectable()
+export class TaskSender {
+  private readonly logger = new Logger(TaskSender.name);
+  private readonly policy: RetryPolicy;
+
+  constructor(@Inject(SETTINGS) private readonly settings: Settings) {
+    this.policy = retryPolicy(settings);
+  }
+
+  /**
+   * Opens every connection and sends on all at once; each connection sends its tasks in idx order
+   * with at most `SEND_WINDOW` in flight. Resolves when every task is acknowledged or has failed.
+   */
+  async sendRun(run: Run): Promise<void> {
+    const { connectionCount, connectionValue } = run.shape;
+    await this.withConnections(connectionCount, (proxies) =>
+      merge(
+        ...proxies.map((proxy, at) =>
+          range(1, connectionValue).pipe(
+            // mergeMap calls its projection only when a window slot is free: the seq is taken then.
+            mergeMap(
+              (idx) => this.deliver(proxy, run.nextTask(at + 1, idx, randomValue()), run, 'acked'),
+              this.settings.sendWindow,
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  /** Sends tasks of the run again, unchanged (the saver drops any it already has). */
+  async resend(run: Run, seqs: readonly number[]): Promise<void> {
+    await this.withConnections(1, ([proxy]) =>
+      from(seqs).pipe(
+        mergeMap((seq) => this.deliver(proxy, run.task(seq), run, 'resent'), this.settings.sendWindow),
+      ),
+    );
+  }
+
+  private async withConnections(
+    count: number,
+    send: (proxies: ClientProxy[]) => Observable<void>,
+  ): Promise<void> {
+    const proxies = Array.from({ length: count }, () =>
+      ClientProxyFactory.create(clientOptions(this.settings, 'server')),
+    );
+    try {
+      await lastValueFrom(send(proxies), { defaultValue: undefined });
+    } finally {
+      await Promise.all(proxies.map((proxy) => proxy.close()));
+    }
+  }
+
+  private deliver(proxy: ClientProxy, task: Task, run: Run, count: 'acked' | 'resent'): Observable<void> {
+    return sendWithRetry<Ack>(proxy, Patterns.serverTask, task, this.policy).pipe(
+      map(() => {
+        run[count]++;
+      }),
+      catchError((error: unknown) => {
+        if (count === 'acked') run.failed++;
+        this.logger.warn(`run ${run.runId} seq ${task.seq}: not acknowledged (${describe(error)})`);
+        return EMPTY;
+      }),
+    );
+  }
+}
+
+export const describe = (error: unknown): string =>
+  error instanceof Error ? error.message : JSON.stringify(error);

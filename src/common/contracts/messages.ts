@@ -1,0 +1,59 @@
+/** A unit of work, made by the client. `seq` is the order of the run's file. */
+export interface Task {
+  readonly runId: string;
+  /** 1..total: the order in which the client sent the task, across all connections of the run. */
+  readonly seq: number;
+  readonly total: number;
+  /** 1..connection_count. */
+  readonly conn: number;
+  /** 1..connection_value: the task's place on its connection. */
+  readonly idx: number;
+  readonly value: number;
+  /** Epoch milliseconds. */
+  readonly sentAt: number;
+  /** Seconds; the processor draws its delay from [0, delayRange]. */
+  readonly delayRange: number;
+}
+
+export const ACK = { asyncAnswer: 'Ok' } as const;
+export type Ack = typeof ACK;
+
+/** A processed task: one line of the run's file. */
+export interface Result extends Task {
+  readonly processedAt: number;
+  readonly delayMs: number;
+  /** Id (host:pid) of the processor instance that did the work. */
+  readonly processor: string;
+}
+
+/** Answer of the saver to `saver.result`. */
+export interface ResultReceipt {
+  readonly accepted: boolean;
+}
+
+export interface SaverStatusQuery {
+  readonly runId: string;
+  readonly total: number;
+  /** At most this many missing seqs are listed. */
+  readonly missingLimit?: number;
+}
+
+export type SaverRunState = 'writing' | 'completed' | 'failed';
+
+/** What the saver knows of one run. */
+export interface SaverStatus {
+  readonly runId: string;
+  readonly state: SaverRunState;
+  /** Lines flushed to the file. */
+  readonly written: number;
+  /** The next seq the file waits for (written + 1). */
+  readonly waitingFor: number;
+  /** Results held in memory because an earlier seq has not arrived. */
+  readonly buffered: number;
+  readonly duplicates: number;
+  /** Milliseconds since the file last grew (0 when completed). */
+  readonly stalledMs: number;
+  /** Seqs not received yet, lowest first, at most `missingLimit` of them. */
+  readonly missing: readonly number[];
+  readonly file: string;
+}

@@ -1,0 +1,14 @@
+/**
+ * Message patterns, declared once and imported by both sides of each hop.
+ * Exact dotted strings: wildcards do not behave the same on every transport.
+ */
+export const Patterns = {
+  /** client → server: a task; answered with an `Ack` once the processor has it. */
+  serverTask: 'server.task',
+  /** server → processor: a task; answered with an `Ack` before it is processed. */
+  processorTask: 'processor.task',
+  /** processor → saver: a processed `Result`; answered once the saver has taken it. */
+  saverResult: 'saver.result',
+  /** client → saver: a run's `SaverStatus`. */
+  saverStatus: 'saver.status',
+} as const;

@@ -1,0 +1,143 @@
+import { plainToInstance, Transform, Type } from 'class-transformer';
+import {
+  ArrayNotEmpty,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
+import {
+  LOG_LEVEL_NAMES,
+  MODULE_NAMES,
+  TRANSPORT_NAMES,
+  type LogLevelName,
+  type ModuleName,
+  type Settings,
+  type TransportName,
+} from './settings.js';
+
+const csv = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part.length > 0)
+    : value;
+
+const HOST = /^[A-Za-z0-9._:-]+$/;
+
+/**
+ * The environment variables this system reads, with their defaults.
+ * Validated once at start-up by `loadSettings`; nothing else reads `process.env`.
+ */
+export class Environment {
+  @IsIn(TRANSPORT_NAMES)
+  TRANSPORT: TransportName = 'tcp';
+
+  @Transform(csv)
+  @ArrayNotEmpty()
+  @IsIn(MODULE_NAMES, { each: true })
+  MODULES: ModuleName[] = [...MODULE_NAMES];
+
+  @Matches(HOST)
+  LISTEN_HOST = '127.0.0.1';
+
+  @Type(() => Number) @IsInt() @Min(0) @Max(65535) CLIENT_PORT = 5000;
+
+  @Matches(HOST) SERVER_HOST = '127.0.0.1';
+  @Type(() => Number) @IsInt() @Min(0) @Max(65535) SERVER_PORT = 5001;
+
+  @Matches(HOST) PROCESSOR_HOST = '127.0.0.1';
+  @Type(() => Number) @IsInt() @Min(0) @Max(65535) PROCESSOR_PORT = 5002;
+
+  @Matches(HOST) SAVER_HOST = '127.0.0.1';
+  @Type(() => Number) @IsInt() @Min(0) @Max(65535) SAVER_PORT = 5003;
+
+  @IsString() @IsNotEmpty() OUTPUT_DIR = './data';
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(10_000) MAX_CONNECTIONS = 1000;
+  @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000) MAX_VALUES = 10_000;
+  @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000) MAX_TASKS = 1_000_000;
+  @Type(() => Number) @Min(0) @Max(3600) MAX_DELAY = 60;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(10_000) SEND_WINDOW = 64;
+  @Type(() => Number) @IsInt() @Min(1) @Max(64) LINK_SOCKETS = 4;
+  @Type(() => Number) @IsInt() @Min(100) @Max(600_000) REQUEST_TIMEOUT_MS = 10_000;
+  @Type(() => Number) @IsInt() @Min(0) @Max(1000) RETRY_ATTEMPTS = 10;
+  @Type(() => Number) @IsInt() @Min(1) @Max(60_000) RETRY_BASE_MS = 100;
+  @Type(() => Number) @IsInt() @Min(1) @Max(600_000) RETRY_MAX_MS = 3000;
+  @Type(() => Number) @IsInt() @Min(0) @Max(600_000) REPAIR_GRACE_MS = 2000;
+  @Type(() => Number) @IsInt() @Min(0) @Max(1000) REPAIR_ROUNDS = 5;
+  @Type(() => Number) @IsInt() @Min(5) @Max(60_000) STATUS_POLL_MS = 50;
+  @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000) SAVER_BATCH_MAX = 5000;
+  @Type(() => Number) @IsInt() @Min(0) @Max(10_000) SAVER_FLUSH_MS = 5;
+  @Type(() => Number) @IsInt() @Min(0) @Max(600_000) SHUTDOWN_TIMEOUT_MS = 10_000;
+
+  @IsIn(LOG_LEVEL_NAMES)
+  LOG_LEVEL: LogLevelName = 'log';
+}
+
+/** Thrown when the environment holds a bad value; the message names every bad variable. */
+export class InvalidSettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid settings:\n  - ${problems.join('\n  - ')}`);
+    this.name = InvalidSettingsError.name;
+  }
+}
+
+/** Reads, validates and types the settings. Unknown variables are ignored; empty ones mean "default". */
+export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
+  const known = Object.keys(new Environment());
+  const given = Object.fromEntries(
+    known.filter((key) => env[key] !== undefined && env[key] !== '').map((key) => [key, env[key]]),
+  );
+  const parsed = plainToInstance(Environment, given);
+  const errors = validateSync(parsed, { forbidUnknownValues: true });
+  const problems = errors.flatMap((error) =>
+    Object.values(error.constraints ?? {}).map(
+      (reason) => `${reason} (got ${JSON.stringify(given[error.property])})`,
+    ),
+  );
+  if (parsed.RETRY_BASE_MS > parsed.RETRY_MAX_MS) {
+    problems.push('RETRY_BASE_MS must not be greater than RETRY_MAX_MS');
+  }
+  if (problems.length > 0) {
+    throw new InvalidSettingsError(problems);
+  }
+  return toSettings(parsed);
+}
+
+function toSettings(env: Environment): Settings {
+  const levelIndex = LOG_LEVEL_NAMES.indexOf(env.LOG_LEVEL);
+  return {
+    transport: env.TRANSPORT,
+    modules: [...new Set(env.MODULES)],
+    listenHost: env.LISTEN_HOST,
+    clientPort: env.CLIENT_PORT,
+    peers: {
+      server: { host: env.SERVER_HOST, port: env.SERVER_PORT },
+      processor: { host: env.PROCESSOR_HOST, port: env.PROCESSOR_PORT },
+      saver: { host: env.SAVER_HOST, port: env.SAVER_PORT },
+    },
+    outputDir: env.OUTPUT_DIR,
+    limits: {
+      maxConnections: env.MAX_CONNECTIONS,
+      maxValues: env.MAX_VALUES,
+      maxTasks: env.MAX_TASKS,
+      maxDelaySeconds: env.MAX_DELAY,
+    },
+    sendWindow: env.SEND_WINDOW,
+    linkSockets: env.LINK_SOCKETS,
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    retry: { attempts: env.RETRY_ATTEMPTS, baseMs: env.RETRY_BASE_MS, maxMs: env.RETRY_MAX_MS },
+    repair: { graceMs: env.REPAIR_GRACE_MS, rounds: env.REPAIR_ROUNDS },
+    statusPollMs: env.STATUS_POLL_MS,
+    saver: { batchMax: env.SAVER_BATCH_MAX, flushMs: env.SAVER_FLUSH_MS },
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    logLevels: LOG_LEVEL_NAMES.slice(0, levelIndex + 1),
+  };
+}

@@ -1,0 +1,47 @@
+/** Names of the four modules a process can start (the `MODULES` setting). */
+export const MODULE_NAMES = ['client', 'server', 'processor', 'saver'] as const;
+export type ModuleName = (typeof MODULE_NAMES)[number];
+
+/** Modules that other modules call through a transport (the client is reached over HTTP only). */
+export type PeerRole = Exclude<ModuleName, 'client'>;
+
+export const TRANSPORT_NAMES = ['tcp'] as const;
+export type TransportName = (typeof TRANSPORT_NAMES)[number];
+
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Validated, typed settings. Built once from the environment by `loadSettings`. */
+export interface Settings {
+  readonly transport: TransportName;
+  readonly modules: readonly ModuleName[];
+  /** Address every listener of this process binds. */
+  readonly listenHost: string;
+  /** HTTP port of the client. */
+  readonly clientPort: number;
+  /** Where each peer role is reached (and, for a role started here, the port it listens on). */
+  readonly peers: Readonly<Record<PeerRole, Endpoint>>;
+  readonly outputDir: string;
+  readonly limits: {
+    readonly maxConnections: number;
+    readonly maxValues: number;
+    readonly maxTasks: number;
+    readonly maxDelaySeconds: number;
+  };
+  /** Requests in flight on one socket (client connections and internal hops alike). */
+  readonly sendWindow: number;
+  /** Sockets each internal hop (server → processor, processor → saver) spreads its requests over. */
+  readonly linkSockets: number;
+  readonly requestTimeoutMs: number;
+  readonly retry: { readonly attempts: number; readonly baseMs: number; readonly maxMs: number };
+  readonly repair: { readonly graceMs: number; readonly rounds: number };
+  readonly statusPollMs: number;
+  readonly saver: { readonly batchMax: number; readonly flushMs: number };
+  readonly shutdownTimeoutMs: number;
+  readonly logLevels: readonly LogLevelName[];
+}
+
+export const LOG_LEVEL_NAMES = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogLevelName = (typeof LOG_LEVEL_NAMES)[number];

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { providePeerLink } from '../common/transport/peer-link.provider.js';
+import { ProcessorController } from './processor.controller.js';
+import { ProcessorService } from './processor.service.js';
+
+/** Acknowledges tasks at once, processes them after a random delay, hands results to the saver. */
+@Module({
+  controllers: [ProcessorController],
+  providers: [ProcessorService, providePeerLink('saver')],
+})
+export class ProcessorModule {}

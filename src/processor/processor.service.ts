@@ -1,0 +1,65 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+} from '@nestjs/common';
+import { randomInt } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Result, Task } from '../common/contracts/messages.js';
+import { Patterns } from '../common/contracts/patterns.js';
+import type { Settings } from '../common/settings/settings.js';
+import { SETTINGS } from '../common/settings/settings.module.js';
+import { InjectPeerLink } from '../common/transport/peer-link.provider.js';
+import type { PeerLink } from '../common/transport/peer-link.js';
+
+/** Processes tasks after their random delay and hands each result to the saver. */
+@Injectable()
+export class ProcessorService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(ProcessorService.name);
+  /** host:pid, written on every result so that the spread over processor instances shows. */
+  readonly id = `${hostname()}:${process.pid}`;
+  private readonly inFlight = new Set<Promise<void>>();
+  private failures = 0;
+
+  constructor(
+    @InjectPeerLink('saver') private readonly saver: PeerLink,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {}
+
+  /** Starts processing in the background; the caller has already been answered. */
+  schedule(task: Task): void {
+    const work = this.process(task).finally(() => this.inFlight.delete(work));
+    this.inFlight.add(work);
+  }
+
+  /** Tasks taken but not yet handed to the saver. */
+  get pending(): number {
+    return this.inFlight.size;
+  }
+
+  /** Lets tasks in flight finish, within the shutdown bound, while the saver link is still open. */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    this.logger.log(`waiting for ${this.inFlight.size} task(s) in flight`);
+    const bound = sleep(this.settings.shutdownTimeoutMs, 'timeout' as const, { ref: false });
+    const outcome = await Promise.race([Promise.all(this.inFlight).then(() => 'done' as const), bound]);
+    if (outcome === 'timeout') {
+      this.logger.warn(`${this.inFlight.size} task(s) still in flight at shutdown; the client's repair re-sends them`);
+    }
+  }
+
+  private async process(task: Task): Promise<void> {
+    const delayMs = randomInt(0, Math.round(task.delayRange * 1000) + 1);
+    await sleep(delayMs);
+    const result: Result = { ...task, processedAt: Date.now(), delayMs, processor: this.id };
+    try {
+      await this.saver.send(Patterns.saverResult, result);
+    } catch (error) {
+      // Not lost for good: the client asks the saver what is missing and sends it again.
+      this.failures++;
+      this.logger.error(`run ${task.runId} seq ${task.seq}: hand-off to the saver failed (${String(error)}); ${this.failures} so far`);
+    }
+  }
+}

@@ -1,0 +1,117 @@
+import { Logger } from '@nestjs/common';
+import { join } from 'node:path';
+import { bufferTime, concatMap, filter, lastValueFrom, mergeAll, Subject } from 'rxjs';
+import type { SaverRunState, SaverStatus } from '../common/contracts/messages.js';
+import { releaseInOrder, type Sequenced } from './release-in-order.operator.js';
+import { ReorderBuffer } from './reorder-buffer.js';
+import { RunFile } from './run-file.js';
+
+export interface PipelineOptions {
+  readonly outputDir: string;
+  /** Longest wait before released lines are written. */
+  readonly flushMs: number;
+  /** Most lines in one write. */
+  readonly batchMax: number;
+}
+
+export const runFilePath = (outputDir: string, runId: string): string => join(outputDir, `${runId}.jsonl`);
+
+/**
+ * One run at the saver: results in any order → reorder buffer → batches → one sequential
+ * appender → status. The run is completed once its last line is flushed and the file closed.
+ */
+export class RunPipeline {
+  private static readonly logger = new Logger(RunPipeline.name);
+  private readonly input = new Subject<Sequenced<string>>();
+  private readonly buffer: ReorderBuffer<string>;
+  private written: number;
+  private duplicates = 0;
+  private lastProgressAt = Date.now();
+  private state: SaverRunState = 'writing';
+  /** Settles when the pipeline has stopped: every released line written and the file closed. */
+  readonly finished: Promise<void>;
+
+  private constructor(
+    readonly runId: string,
+    readonly total: number,
+    private readonly file: RunFile,
+    options: PipelineOptions,
+  ) {
+    this.written = file.linesAtOpen;
+    this.buffer = new ReorderBuffer<string>(total, file.linesAtOpen + 1);
+    const writes$ = this.input.pipe(
+      releaseInOrder(this.buffer, () => this.duplicates++),
+      mergeAll(),
+      bufferTime(options.flushMs, null, options.batchMax),
+      filter((lines) => lines.length > 0),
+      // concatMap: never two writes to the file at once; lines released meanwhile wait their turn.
+      concatMap(async (lines) => {
+        await this.file.append(lines.join(''));
+        this.written += lines.length;
+        this.lastProgressAt = Date.now();
+      }),
+    );
+    this.finished = lastValueFrom(writes$, { defaultValue: undefined }).then(
+      () => this.stop(),
+      (error: unknown) => this.fail(error),
+    );
+  }
+
+  static async open(runId: string, total: number, options: PipelineOptions): Promise<RunPipeline> {
+    const file = await RunFile.open(runFilePath(options.outputDir, runId));
+    if (file.linesAtOpen > total) {
+      await file.close();
+      throw new Error(`${file.path} holds ${file.linesAtOpen} lines, more than the run's ${total}`);
+    }
+    return new RunPipeline(runId, total, file, options);
+  }
+
+  /** Takes one result's line. Answers false for a duplicate (already written, held or run over). */
+  push(seq: number, line: string): boolean {
+    if (this.state !== 'writing' || this.buffer.done || this.input.closed) {
+      this.duplicates++;
+      return false;
+    }
+    const before = this.duplicates;
+    this.input.next({ seq, item: line });
+    return this.duplicates === before;
+  }
+
+  get completed(): boolean {
+    return this.state === 'completed';
+  }
+
+  status(missingLimit: number): SaverStatus {
+    const active = this.state === 'writing';
+    return {
+      runId: this.runId,
+      state: this.state,
+      written: this.written,
+      waitingFor: this.written + 1,
+      buffered: active ? this.buffer.size : 0,
+      duplicates: this.duplicates,
+      stalledMs: active ? Date.now() - this.lastProgressAt : 0,
+      missing: active ? this.buffer.missing(missingLimit) : [],
+      file: this.file.path,
+    };
+  }
+
+  /** Stops taking results, writes what was released, closes the file. Held results are dropped. */
+  async close(): Promise<void> {
+    this.input.complete();
+    await this.finished;
+  }
+
+  private async stop(): Promise<void> {
+    this.input.complete();
+    await this.file.close();
+    if (this.written === this.total) this.state = 'completed';
+  }
+
+  private async fail(error: unknown): Promise<void> {
+    this.state = 'failed';
+    RunPipeline.logger.error(`run ${this.runId}: writing ${this.file.path} failed: ${String(error)}`);
+    this.input.complete();
+    await this.file.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { SaverController } from './saver.controller.js';
+import { SaverService } from './saver.service.js';
+
+/** Reorders processed results and appends them to each run's file in send order. */
+@Module({
+  controllers: [SaverController],
+  providers: [SaverService],
+})
+export class SaverModule {}

@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { providePeerLink } from '../common/transport/peer-link.provider.js';
+import { ServerController } from './server.controller.js';
+
+/** Takes tasks from client connections and hands each to the processor. */
+@Module({
+  controllers: [ServerController],
+  providers: [providePeerLink('processor')],
+})
+export class ServerModule {}

@@ -1,0 +1,87 @@
+import { Logger, Module, type DynamicModule, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { MicroserviceOptions } from '@nestjs/microservices';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AddressInfo } from 'node:net';
+import { ClientModule } from './client/client.module.js';
+import type { ModuleName, PeerRole, Settings } from './common/settings/settings.js';
+import { SettingsModule } from './common/settings/settings.module.js';
+import { listeningPort, serverOptions } from './common/transport/transport-options.js';
+import { ProcessorModule } from './processor/processor.module.js';
+import { SaverModule } from './saver/saver.module.js';
+import { ServerModule } from './server/server.module.js';
+
+const PEER_MODULES: Record<PeerRole, Type> = {
+  server: ServerModule,
+  processor: ProcessorModule,
+  saver: SaverModule,
+};
+
+/** Callees first, so that a module finds its peers listening (and, in tests, knows their ports). */
+const START_ORDER: readonly ModuleName[] = ['saver', 'processor', 'server', 'client'];
+
+/** The root of one module's application context: its feature module plus the settings. */
+@Module({})
+class ModuleContext {
+  static of(feature: Type, settings: Settings): DynamicModule {
+    return { module: ModuleContext, imports: [SettingsModule.forRoot(settings), feature] };
+  }
+}
+
+interface Closable {
+  close(): Promise<void>;
+}
+
+export interface RunningSystem {
+  /** The settings with every port as bound (a 0 in the settings becomes the real port). */
+  readonly settings: Settings;
+  /** Closes the modules in order client → server → processor → saver; each flushes on the way. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the modules named in `settings.modules`, each in its own Nest application context, so a
+ * listener carries only its own module's handlers. The same path serves one process (monolith) and
+ * one module per process (split): a module never knows whether its peers share its process.
+ */
+export async function startSystem(settings: Settings): Promise<RunningSystem> {
+  const logger = new Logger('System');
+  const started: Closable[] = [];
+  const close = async (): Promise<void> => {
+    for (const app of [...started].reverse()) await app.close();
+  };
+  let current = settings;
+  try {
+    for (const name of START_ORDER.filter((module) => settings.modules.includes(module))) {
+      current = name === 'client' ? await startClient(current, started) : await startPeer(name, current, started);
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  logger.log(`started ${settings.modules.join(', ')} over ${settings.transport}`);
+  return { settings: current, close };
+}
+
+async function startPeer(role: PeerRole, settings: Settings, started: Closable[]): Promise<Settings> {
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(
+    ModuleContext.of(PEER_MODULES[role], settings),
+    { ...serverOptions(settings, role), logger: [...settings.logLevels] },
+  );
+  started.push(app);
+  await app.listen();
+  const port = listeningPort(app) ?? settings.peers[role].port;
+  return { ...settings, peers: { ...settings.peers, [role]: { ...settings.peers[role], port } } };
+}
+
+async function startClient(settings: Settings, started: Closable[]): Promise<Settings> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    ModuleContext.of(ClientModule, settings),
+    new FastifyAdapter(),
+    { logger: [...settings.logLevels] },
+  );
+  started.push(app);
+  await app.listen(settings.clientPort, settings.listenHost);
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return { ...settings, clientPort: port };
+}
