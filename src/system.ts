@@ -53,7 +53,10 @@ export async function startSystem(settings: Settings): Promise<RunningSystem> {
   let current = settings;
   try {
     for (const name of START_ORDER.filter((module) => settings.modules.includes(module))) {
-      current = name === 'client' ? await startClient(current, started) : await startPeer(name, current, started);
+      current =
+        name === 'client'
+          ? await startClient(current, started)
+          : await startPeer(name, current, started);
     }
   } catch (error) {
     await close();
@@ -63,7 +66,11 @@ export async function startSystem(settings: Settings): Promise<RunningSystem> {
   return { settings: current, close };
 }
 
-async function startPeer(role: PeerRole, settings: Settings, started: Closable[]): Promise<Settings> {
+async function startPeer(
+  role: PeerRole,
+  settings: Settings,
+  started: Closable[],
+): Promise<Settings> {
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(
     ModuleContext.of(PEER_MODULES[role], settings),
     { ...serverOptions(settings, role), logger: [...settings.logLevels] },

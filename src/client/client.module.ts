@@ -16,7 +16,11 @@ import { TaskSender } from './task-sender.js';
     providePeerLink('saver'),
     {
       provide: APP_PIPE,
-      useValue: new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }),
+      useValue: new ValidationPipe({
+        transform: true,
+        whitelist: true,
+        forbidNonWhitelisted: true,
+      }),
     },
   ],
 })

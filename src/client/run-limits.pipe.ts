@@ -12,7 +12,9 @@ export class RunLimitsPipe implements PipeTransform<RunQueryDto, RunQueryDto> {
     const { maxConnections, maxValues, maxTasks, maxDelaySeconds } = this.settings.limits;
     const problems: string[] = [];
     if (query.connection_count > maxConnections)
-      problems.push(`connection_count must not be greater than ${maxConnections} (MAX_CONNECTIONS)`);
+      problems.push(
+        `connection_count must not be greater than ${maxConnections} (MAX_CONNECTIONS)`,
+      );
     if (query.connection_value > maxValues)
       problems.push(`connection_value must not be greater than ${maxValues} (MAX_VALUES)`);
     if (query.delay_range > maxDelaySeconds)

@@ -49,7 +49,9 @@ export class RunMonitor {
       }
       if (Date.now() - quietSince >= patienceMs) {
         if (fruitlessRounds >= this.settings.repair.rounds) {
-          run.fail(`gave up after ${fruitlessRounds} repair round(s); the file waits for seq ${written + 1}`);
+          run.fail(
+            `gave up after ${fruitlessRounds} repair round(s); the file waits for seq ${written + 1}`,
+          );
           return;
         }
         fruitlessRounds++;
@@ -64,7 +66,9 @@ export class RunMonitor {
     const status = await this.status(run, REPAIR_BATCH);
     const missing = status?.missing.filter((seq) => seq <= run.sent) ?? [];
     if (missing.length === 0) return;
-    this.logger.warn(`run ${run.runId}: sending ${missing.length} missing task(s) again, from seq ${missing[0]}`);
+    this.logger.warn(
+      `run ${run.runId}: sending ${missing.length} missing task(s) again, from seq ${missing[0]}`,
+    );
     await this.sender.resend(run, missing);
   }
 

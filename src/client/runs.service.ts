@@ -69,7 +69,9 @@ export class RunsService implements BeforeApplicationShutdown {
 
   private async drive(run: Run): Promise<void> {
     const { connectionCount, connectionValue, delayRange } = run.shape;
-    this.logger.log(`run ${run.runId}: ${connectionCount}×${connectionValue} tasks, delay_range ${delayRange}s`);
+    this.logger.log(
+      `run ${run.runId}: ${connectionCount}×${connectionValue} tasks, delay_range ${delayRange}s`,
+    );
     try {
       await this.sender.sendRun(run);
       run.sendingDone();

@@ -1,11 +1,25 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClientProxyFactory, type ClientProxy } from '@nestjs/microservices';
-import { catchError, EMPTY, from, lastValueFrom, map, merge, mergeMap, range, type Observable } from 'rxjs';
+import {
+  catchError,
+  EMPTY,
+  from,
+  lastValueFrom,
+  map,
+  merge,
+  mergeMap,
+  range,
+  type Observable,
+} from 'rxjs';
 import type { Ack, Task } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
 import type { Settings } from '../common/settings/settings.js';
 import { SETTINGS } from '../common/settings/settings.module.js';
-import { retryPolicy, sendWithRetry, type RetryPolicy } from '../common/transport/send-with-retry.js';
+import {
+  retryPolicy,
+  sendWithRetry,
+  type RetryPolicy,
+} from '../common/transport/send-with-retry.js';
 import { clientOptions } from '../common/transport/transport-options.js';
 import type { Run } from './run.js';
 
@@ -46,7 +60,10 @@ export class TaskSender {
   async resend(run: Run, seqs: readonly number[]): Promise<void> {
     await this.withConnections(1, ([proxy]) =>
       from(seqs).pipe(
-        mergeMap((seq) => this.deliver(proxy, run.task(seq), run, 'resent'), this.settings.sendWindow),
+        mergeMap(
+          (seq) => this.deliver(proxy, run.task(seq), run, 'resent'),
+          this.settings.sendWindow,
+        ),
       ),
     );
   }
@@ -65,7 +82,12 @@ export class TaskSender {
     }
   }
 
-  private deliver(proxy: ClientProxy, task: Task, run: Run, count: 'acked' | 'resent'): Observable<void> {
+  private deliver(
+    proxy: ClientProxy,
+    task: Task,
+    run: Run,
+    count: 'acked' | 'resent',
+  ): Observable<void> {
     return sendWithRetry<Ack>(proxy, Patterns.serverTask, task, this.policy).pipe(
       map(() => {
         run[count]++;

@@ -1,9 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { randomInt } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -44,9 +39,14 @@ export class ProcessorService implements BeforeApplicationShutdown {
     if (this.inFlight.size === 0) return;
     this.logger.log(`waiting for ${this.inFlight.size} task(s) in flight`);
     const bound = sleep(this.settings.shutdownTimeoutMs, 'timeout' as const, { ref: false });
-    const outcome = await Promise.race([Promise.all(this.inFlight).then(() => 'done' as const), bound]);
+    const outcome = await Promise.race([
+      Promise.all(this.inFlight).then(() => 'done' as const),
+      bound,
+    ]);
     if (outcome === 'timeout') {
-      this.logger.warn(`${this.inFlight.size} task(s) still in flight at shutdown; the client's repair re-sends them`);
+      this.logger.warn(
+        `${this.inFlight.size} task(s) still in flight at shutdown; the client's repair re-sends them`,
+      );
     }
   }
 
@@ -59,7 +59,9 @@ export class ProcessorService implements BeforeApplicationShutdown {
     } catch (error) {
       // Not lost for good: the client asks the saver what is missing and sends it again.
       this.failures++;
-      this.logger.error(`run ${task.runId} seq ${task.seq}: hand-off to the saver failed (${String(error)}); ${this.failures} so far`);
+      this.logger.error(
+        `run ${task.runId} seq ${task.seq}: hand-off to the saver failed (${String(error)}); ${this.failures} so far`,
+      );
     }
   }
 }

@@ -49,7 +49,11 @@ export class ReorderBuffer<T> {
     }
     const released = [item];
     this.nextSeq++;
-    for (let held = this.waiting.get(this.nextSeq); held !== undefined; held = this.waiting.get(this.nextSeq)) {
+    for (
+      let held = this.waiting.get(this.nextSeq);
+      held !== undefined;
+      held = this.waiting.get(this.nextSeq)
+    ) {
       this.waiting.delete(this.nextSeq);
       released.push(held);
       this.nextSeq++;

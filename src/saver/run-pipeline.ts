@@ -14,7 +14,8 @@ export interface PipelineOptions {
   readonly batchMax: number;
 }
 
-export const runFilePath = (outputDir: string, runId: string): string => join(outputDir, `${runId}.jsonl`);
+export const runFilePath = (outputDir: string, runId: string): string =>
+  join(outputDir, `${runId}.jsonl`);
 
 /**
  * One run at the saver: results in any order → reorder buffer → batches → one sequential
@@ -110,7 +111,9 @@ export class RunPipeline {
 
   private async fail(error: unknown): Promise<void> {
     this.state = 'failed';
-    RunPipeline.logger.error(`run ${this.runId}: writing ${this.file.path} failed: ${String(error)}`);
+    RunPipeline.logger.error(
+      `run ${this.runId}: writing ${this.file.path} failed: ${String(error)}`,
+    );
     this.input.complete();
     await this.file.close().catch(() => undefined);
   }

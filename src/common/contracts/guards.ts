@@ -3,8 +3,10 @@ import type { Result, SaverStatusQuery, Task } from './messages.js';
 /** Run ids are made by the client and become file names at the saver: nothing else is allowed. */
 export const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
-const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 1;
-const isTime = (value: unknown): value is number => Number.isFinite(value) && (value as number) >= 0;
+const isCount = (value: unknown): value is number =>
+  Number.isSafeInteger(value) && (value as number) >= 1;
+const isTime = (value: unknown): value is number =>
+  Number.isFinite(value) && (value as number) >= 0;
 
 /**
  * Returns why `value` is not a `Task`, or undefined when it is one.
@@ -39,7 +41,8 @@ export function resultProblem(value: unknown): string | undefined {
 export function statusQueryProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return 'a status query must be an object';
   const query = value as Partial<SaverStatusQuery>;
-  if (typeof query.runId !== 'string' || !RUN_ID_PATTERN.test(query.runId)) return 'runId is invalid';
+  if (typeof query.runId !== 'string' || !RUN_ID_PATTERN.test(query.runId))
+    return 'runId is invalid';
   if (!isCount(query.total)) return 'total must be a positive integer';
   if (query.missingLimit !== undefined && !Number.isSafeInteger(query.missingLimit))
     return 'missingLimit must be an integer';

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { plainToInstance, Transform, Type } from 'class-transformer';
 import {
   ArrayNotEmpty,
@@ -97,10 +98,10 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   );
   const parsed = plainToInstance(Environment, given);
   const errors = validateSync(parsed, { forbidUnknownValues: true });
-  const problems = errors.flatMap((error) =>
-    Object.values(error.constraints ?? {}).map(
-      (reason) => `${reason} (got ${JSON.stringify(given[error.property])})`,
-    ),
+  // One line per variable, with every reason it breaks and the value it had.
+  const problems = errors.map(
+    (error) =>
+      `${Object.values(error.constraints ?? {}).join('; ')} (got ${JSON.stringify(given[error.property])})`,
   );
   if (parsed.RETRY_BASE_MS > parsed.RETRY_MAX_MS) {
     problems.push('RETRY_BASE_MS must not be greater than RETRY_MAX_MS');

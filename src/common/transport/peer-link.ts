@@ -23,7 +23,10 @@ export class PeerLink implements OnApplicationShutdown {
   private readonly policy: RetryPolicy;
   private nextLane = 0;
 
-  constructor(settings: Settings, readonly role: PeerRole) {
+  constructor(
+    settings: Settings,
+    readonly role: PeerRole,
+  ) {
     this.logger = new Logger(`PeerLink(${role})`);
     this.policy = retryPolicy(settings);
     this.lanes = Array.from({ length: settings.linkSockets }, () => ({
@@ -35,12 +38,17 @@ export class PeerLink implements OnApplicationShutdown {
   /** Sends a request on the least busy connection; retries transport failures with backoff. */
   send<R>(pattern: string, data: unknown): Promise<R> {
     const lane = this.pickLane();
-    return lane.limit(() => lastValueFrom(sendWithRetry<R>(lane.proxy, pattern, data, this.policy)));
+    return lane.limit(() =>
+      lastValueFrom(sendWithRetry<R>(lane.proxy, pattern, data, this.policy)),
+    );
   }
 
   /** Requests waiting for a free slot plus requests in flight, over every connection. */
   get pending(): number {
-    return this.lanes.reduce((sum, lane) => sum + lane.limit.activeCount + lane.limit.pendingCount, 0);
+    return this.lanes.reduce(
+      (sum, lane) => sum + lane.limit.activeCount + lane.limit.pendingCount,
+      0,
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -53,7 +61,10 @@ export class PeerLink implements OnApplicationShutdown {
     const start = this.nextLane++ % this.lanes.length;
     let best = this.lanes[start];
     for (const lane of this.lanes) {
-      if (lane.limit.activeCount + lane.limit.pendingCount < best.limit.activeCount + best.limit.pendingCount) {
+      if (
+        lane.limit.activeCount + lane.limit.pendingCount <
+        best.limit.activeCount + best.limit.pendingCount
+      ) {
         best = lane;
       }
     }

@@ -1,0 +1,68 @@
+import { describe, expect, it } from '@jest/globals';
+import { InvalidSettingsError, loadSettings } from './environment.js';
+
+describe(loadSettings.name, () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const sut = loadSettings({});
+    expect(sut.transport).toBe('tcp');
+    expect(sut.modules).toEqual(['client', 'server', 'processor', 'saver']);
+    expect(sut.listenHost).toBe('127.0.0.1');
+    expect(sut.clientPort).toBe(5000);
+    expect(sut.peers).toEqual({
+      server: { host: '127.0.0.1', port: 5001 },
+      processor: { host: '127.0.0.1', port: 5002 },
+      saver: { host: '127.0.0.1', port: 5003 },
+    });
+    expect(sut.outputDir).toBe('./data');
+    expect(sut.logLevels).toEqual(['error', 'warn', 'log']);
+  });
+
+  it('reads a comma list of modules, trimming and dropping repeats', () => {
+    expect(loadSettings({ MODULES: ' saver, processor,saver' }).modules).toEqual([
+      'saver',
+      'processor',
+    ]);
+  });
+
+  it('reads numbers and hosts', () => {
+    const sut = loadSettings({ SERVER_HOST: 'server', SERVER_PORT: '6001', MAX_DELAY: '2.5' });
+    expect(sut.peers.server).toEqual({ host: 'server', port: 6001 });
+    expect(sut.limits.maxDelaySeconds).toBe(2.5);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadSettings({ CLIENT_PORT: '' }).clientPort).toBe(5000);
+  });
+
+  it.each([
+    ['MODULES', 'client,gateway', 'MODULES'],
+    ['MODULES', ',', 'MODULES'],
+    ['TRANSPORT', 'carrier-pigeon', 'TRANSPORT'],
+    ['SERVER_PORT', '70000', 'SERVER_PORT'],
+    ['SERVER_PORT', 'abc', 'SERVER_PORT'],
+    ['SAVER_PORT', '50.5', 'SAVER_PORT'],
+    ['PROCESSOR_HOST', 'bad host', 'PROCESSOR_HOST'],
+    ['SEND_WINDOW', '0', 'SEND_WINDOW'],
+    ['LOG_LEVEL', 'loud', 'LOG_LEVEL'],
+    ['MAX_DELAY', '-1', 'MAX_DELAY'],
+  ])('rejects %s=%j with a message naming it', (name, value, named) => {
+    const load = () => loadSettings({ [name]: value });
+    expect(load).toThrow(InvalidSettingsError);
+    expect(load).toThrow(named);
+  });
+
+  it('lists every bad variable at once', () => {
+    try {
+      loadSettings({ SERVER_PORT: '-1', CLIENT_PORT: 'x' });
+      throw new Error('expected loadSettings to throw');
+    } catch (error) {
+      expect((error as InvalidSettingsError).problems).toHaveLength(2);
+    }
+  });
+
+  it('rejects a retry base above the retry ceiling', () => {
+    expect(() => loadSettings({ RETRY_BASE_MS: '5000', RETRY_MAX_MS: '100' })).toThrow(
+      'RETRY_BASE_MS',
+    );
+  });
+});
