@@ -13,6 +13,9 @@ const shared = {
 
 /** @type {import('jest').Config} */
 export default {
+  // e2e specs start real processes and runs with real delays; figures belong in `npm run bench`.
+  testTimeout: 60_000,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     {
       ...shared,
@@ -23,7 +26,6 @@ export default {
       ...shared,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
-      testTimeout: 60_000,
     },
   ],
 };

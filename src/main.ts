@@ -1,35 +1,50 @@
 import { Logger } from '@nestjs/common';
 import { InvalidSettingsError, loadSettings } from './common/settings/environment.js';
-import { startSystem } from './system.js';
+import type { Settings } from './common/settings/settings.js';
+import { startSystem, type RunningSystem } from './system.js';
+
+const logger = new Logger('Main');
 
 /**
  * Entry point: `MODULES` (default all four) decides which modules this process runs.
  * SIGINT/SIGTERM closes them in order, flushing every file; a second signal ends the process at once.
  */
 async function main(): Promise<void> {
-  const logger = new Logger('Main');
-  let settings;
+  let settings: Settings;
   try {
     settings = loadSettings();
   } catch (error) {
     if (!(error instanceof InvalidSettingsError)) throw error;
     logger.error(error.message);
-    process.exitCode = 1;
-    return;
+    process.exit(1);
   }
-  const system = await startSystem(settings);
+
+  // Installed before start-up, so a signal that comes while the modules start still stops them cleanly.
+  let system: Promise<RunningSystem | undefined> = Promise.resolve(undefined);
   const stop = (signal: NodeJS.Signals): void => {
-    logger.log(`${signal}: stopping`);
-    system.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error(`stopping failed: ${String(error)}`);
-        process.exit(1);
-      },
-    );
+    logger.log(`${signal}: stopping (a second signal ends the process at once)`);
+    process.once(signal, () => process.exit(130));
+    system
+      .then((running) => running?.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error(`stopping failed: ${String(error)}`);
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+
+  system = startSystem(settings);
+  try {
+    await system;
+  } catch (error) {
+    // Nest has logged the cause (a port in use, a peer address that does not resolve, …).
+    logger.error(`could not start ${settings.modules.join(', ')}: ${String(error)}`);
+    process.exit(1);
+  }
 }
 
 await main();

@@ -4,6 +4,7 @@ import type { SaverStatus, SaverStatusQuery } from '../common/contracts/messages
 import { Patterns } from '../common/contracts/patterns.js';
 import type { Settings } from '../common/settings/settings.js';
 import { SETTINGS } from '../common/settings/settings.module.js';
+import { ThrottledLog } from '../common/throttled-log.js';
 import { InjectPeerLink } from '../common/transport/peer-link.provider.js';
 import type { PeerLink } from '../common/transport/peer-link.js';
 import type { Run } from './run.js';
@@ -20,6 +21,7 @@ const REPAIR_BATCH = 100_000;
 @Injectable()
 export class RunMonitor {
   private readonly logger = new Logger(RunMonitor.name);
+  private readonly unavailable = new ThrottledLog(this.logger, 'warn');
 
   constructor(
     @Inject(SETTINGS) private readonly settings: Settings,
@@ -77,7 +79,7 @@ export class RunMonitor {
     try {
       return await this.saver.send<SaverStatus>(Patterns.saverStatus, query);
     } catch (error) {
-      this.logger.warn(`run ${run.runId}: saver status unavailable (${describe(error)})`);
+      this.unavailable.report(`run ${run.runId}: saver status unavailable (${describe(error)})`);
       return undefined;
     }
   }

@@ -20,6 +20,7 @@ import {
   sendWithRetry,
   type RetryPolicy,
 } from '../common/transport/send-with-retry.js';
+import { ThrottledLog } from '../common/throttled-log.js';
 import { clientOptions } from '../common/transport/transport-options.js';
 import type { Run } from './run.js';
 
@@ -30,6 +31,7 @@ const randomValue = (): number => Math.floor(Math.random() * 2 ** 31);
 export class TaskSender {
   private readonly logger = new Logger(TaskSender.name);
   private readonly policy: RetryPolicy;
+  private readonly unacknowledged = new ThrottledLog(this.logger, 'warn');
 
   constructor(@Inject(SETTINGS) private readonly settings: Settings) {
     this.policy = retryPolicy(settings);
@@ -78,7 +80,7 @@ export class TaskSender {
     try {
       await lastValueFrom(send(proxies), { defaultValue: undefined });
     } finally {
-      await Promise.all(proxies.map((proxy) => proxy.close()));
+      await Promise.all(proxies.map(async (proxy) => void (await proxy.close())));
     }
   }
 
@@ -94,7 +96,9 @@ export class TaskSender {
       }),
       catchError((error: unknown) => {
         if (count === 'acked') run.failed++;
-        this.logger.warn(`run ${run.runId} seq ${task.seq}: not acknowledged (${describe(error)})`);
+        this.unacknowledged.report(
+          `run ${run.runId} seq ${task.seq}: not acknowledged (${describe(error)})`,
+        );
         return EMPTY;
       }),
     );

@@ -6,6 +6,7 @@ import type { Result, Task } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
 import type { Settings } from '../common/settings/settings.js';
 import { SETTINGS } from '../common/settings/settings.module.js';
+import { ThrottledLog } from '../common/throttled-log.js';
 import { InjectPeerLink } from '../common/transport/peer-link.provider.js';
 import type { PeerLink } from '../common/transport/peer-link.js';
 
@@ -16,7 +17,7 @@ export class ProcessorService implements BeforeApplicationShutdown {
   /** host:pid, written on every result so that the spread over processor instances shows. */
   readonly id = `${hostname()}:${process.pid}`;
   private readonly inFlight = new Set<Promise<void>>();
-  private failures = 0;
+  private readonly handOffFailures = new ThrottledLog(this.logger, 'error');
 
   constructor(
     @InjectPeerLink('saver') private readonly saver: PeerLink,
@@ -58,9 +59,8 @@ export class ProcessorService implements BeforeApplicationShutdown {
       await this.saver.send(Patterns.saverResult, result);
     } catch (error) {
       // Not lost for good: the client asks the saver what is missing and sends it again.
-      this.failures++;
-      this.logger.error(
-        `run ${task.runId} seq ${task.seq}: hand-off to the saver failed (${String(error)}); ${this.failures} so far`,
+      this.handOffFailures.report(
+        `run ${task.runId} seq ${task.seq}: hand-off to the saver failed (${String(error)})`,
       );
     }
   }

@@ -50,7 +50,7 @@ describe(releaseInOrder.name, () => {
     );
   });
 
-  it('releases each item as soon as the prefix before it is complete', async () => {
+  it('releases each item as soon as the prefix before it is complete', () => {
     const buffer = new ReorderBuffer<number>(5);
     const emissions: number[][] = [];
     from([3, 2, 5, 1, 4].map((seq) => ({ seq, item: seq })))
@@ -96,7 +96,7 @@ describe(releaseInOrder.name, () => {
     expect(duplicates).toEqual([2, 3, 1]);
   });
 
-  it('completes at the last seq even though its source stays open', async () => {
+  it('completes at the last seq even though its source stays open', () => {
     const buffer = new ReorderBuffer<number>(2);
     let completed = false;
     const source = from([

@@ -40,9 +40,8 @@ export class SaverService implements OnApplicationShutdown {
   /** Flushes and closes every open file; results still held for an earlier seq are left to the repair. */
   async onApplicationShutdown(): Promise<void> {
     const runs = await Promise.allSettled(this.runs.values());
-    await Promise.all(
-      runs.map((run) => (run.status === 'fulfilled' ? run.value.close() : undefined)),
-    );
+    const opened = runs.flatMap((run) => (run.status === 'fulfilled' ? [run.value] : []));
+    await Promise.all(opened.map((run) => run.close()));
     this.logger.log(`closed ${runs.length} run file(s)`);
   }
 

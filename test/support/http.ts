@@ -16,7 +16,7 @@ export async function startRun(
   query: Record<string, string | number>,
 ): Promise<HttpAnswer<RunView>> {
   const search = new URLSearchParams(
-    Object.entries(query).map(([key, value]) => [key, String(value)]),
+    Object.entries(query).map(([key, value]): [string, string] => [key, String(value)]),
   );
   return getJson<RunView>(`${baseUrl}/?${search.toString()}`);
 }

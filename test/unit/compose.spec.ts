@@ -40,7 +40,7 @@ const read = (file: string): string => readFileSync(join(process.cwd(), file), '
 const compose = parse(read('docker-compose.yml'), { merge: true }) as {
   services?: Record<string, Service>;
 };
-const services: Partial<Record<string, Service>> = compose.services ?? {};
+const services: Record<string, Service> = compose.services ?? {};
 const dockerfile = parseDockerfile(read('Dockerfile'));
 const finalStage = dockerfile.at(-1) ?? { name: '', lines: [] };
 
@@ -58,7 +58,12 @@ function composeEnv(service: Service): Env {
   return Object.fromEntries(
     entries.map(([key, value]) => [
       key,
-      value === null || value === undefined ? undefined : String(value as string | number),
+      // YAML may type a value (5000, true); compose passes it on as text.
+      value === null || value === undefined
+        ? undefined
+        : typeof value === 'string'
+          ? value
+          : JSON.stringify(value),
     ]),
   );
 }
@@ -84,7 +89,7 @@ function parsePort(entry: unknown): Port {
       published: published === undefined ? undefined : Number(published),
     };
   }
-  const parts = String(entry as string | number)
+  const parts = String(entry)
     .replace(/\/(tcp|udp)$/, '')
     .split(':');
   const target = Number(parts.at(-1));
@@ -94,9 +99,9 @@ function parsePort(entry: unknown): Port {
 /** Short (`source:target[:mode]`) or long (`{ source, target }`) syntax. */
 function parseVolume(entry: unknown): { source?: string; target?: string } {
   if (typeof entry === 'object' && entry !== null) {
-    return entry as { source?: string; target?: string };
+    return entry;
   }
-  const [source, target] = String(entry as string).split(':');
+  const [source, target] = String(entry).split(':');
   return { source, target };
 }
 

@@ -52,7 +52,7 @@ export class PeerLink implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.lanes.map((lane) => lane.proxy.close()));
+    await Promise.all(this.lanes.map(async (lane) => void (await lane.proxy.close())));
     this.logger.debug('closed');
   }
 

@@ -1,0 +1,142 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { lastValueFrom } from 'rxjs';
+import { Patterns } from '../../src/common/contracts/patterns.js';
+import { freePort } from '../support/free-port.js';
+import { settledRun, startRun } from '../support/http.js';
+import { expectOrderedFile } from '../support/ordered-file.js';
+import { startTestSystem, type TestSystem } from '../support/test-system.js';
+
+/** Writes raw bytes to a listener and resolves when the listener closes the connection. */
+function sendRaw(port: number, bytes: string): Promise<'closed'> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+    socket.on('error', reject);
+    socket.on('close', () => resolve('closed'));
+    socket.setTimeout(10_000, () =>
+      reject(new Error('the listener kept a broken connection open')),
+    );
+  });
+}
+
+describe('faults', () => {
+  describe('the saver restarts in the middle of a run', () => {
+    let dir: string;
+    let saver: TestSystem;
+    let rest: TestSystem;
+
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'ordered-pipeline-'));
+    });
+
+    afterAll(async () => {
+      await rest?.close();
+      await saver?.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('still ends with an exact file: lost hand-offs are sent again and the file picks up where it was', async () => {
+      const port = String(await freePort());
+      const saverEnv = { MODULES: 'saver', SAVER_PORT: port };
+      saver = await startTestSystem(saverEnv, dir);
+      // No retries anywhere: a result whose hand-off meets the saver down is lost, and only the
+      // client's repair can bring it back.
+      rest = await startTestSystem(
+        { MODULES: 'client,server,processor', SAVER_PORT: port, RETRY_ATTEMPTS: '0' },
+        dir,
+      );
+
+      const { body } = await startRun(rest.baseUrl, {
+        connection_count: 20,
+        connection_value: 50,
+        delay_range: 1.5,
+        wait: 'none',
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await saver.close();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      saver = await startTestSystem(saverEnv, dir);
+
+      const view = await settledRun(rest.baseUrl, body.runId, 45_000);
+      expect(view.state).toBe('completed');
+      expect(view.resent).toBeGreaterThan(0);
+      await expectOrderedFile(view.file, view);
+    });
+  });
+
+  describe('bad input on the wire', () => {
+    let sut: TestSystem;
+    let probe: ClientProxy;
+
+    beforeAll(async () => {
+      sut = await startTestSystem();
+      probe = ClientProxyFactory.create({
+        transport: Transport.TCP,
+        options: { host: '127.0.0.1', port: sut.settings.peers.saver.port },
+      });
+    });
+
+    afterEach(async () => {
+      // Whatever came before, the system still runs and orders correctly.
+      const { body } = await startRun(sut.baseUrl, {
+        connection_count: 3,
+        connection_value: 10,
+        delay_range: 0.1,
+        wait: 'saved',
+      });
+      expect(body.state).toBe('completed');
+      await expectOrderedFile(body.file, body);
+    });
+
+    afterAll(async () => {
+      await probe.close();
+      await sut.close();
+    });
+
+    it.each(['server', 'processor', 'saver'] as const)(
+      'the %s closes a connection that sends a broken frame',
+      async (role) => {
+        const port = sut.settings.peers[role].port;
+        await expect(sendRaw(port, '17#{"pattern": nope}')).resolves.toBe('closed');
+      },
+    );
+
+    it('the saver refuses a result whose run id could escape its folder, and writes nothing', async () => {
+      const bad = {
+        runId: '../../escape',
+        seq: 1,
+        total: 1,
+        conn: 1,
+        idx: 1,
+        value: 1,
+        sentAt: Date.now(),
+        delayRange: 0,
+        processedAt: Date.now(),
+        delayMs: 0,
+        processor: 'test',
+      };
+      await expect(lastValueFrom(probe.send(Patterns.saverResult, bad))).rejects.toMatchObject({
+        message: 'runId is invalid',
+      });
+      expect((await readdir(sut.outputDir)).some((name) => name.includes('escape'))).toBe(false);
+    });
+
+    it.each([
+      [{ runId: 'r1', seq: 5, total: 3 }, 'seq'],
+      [{ runId: 'r1', seq: 1, total: 0 }, 'total'],
+      ['not an object', 'object'],
+    ])('the saver refuses %j', async (partial, named) => {
+      const message =
+        typeof partial === 'string'
+          ? partial
+          : { conn: 1, idx: 1, value: 1, sentAt: 1, delayRange: 0, ...partial };
+      await expect(lastValueFrom(probe.send(Patterns.saverResult, message))).rejects.toMatchObject({
+        message: expect.stringContaining(named) as unknown,
+      });
+    });
+  });
+});

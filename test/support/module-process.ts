@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+const ENTRY = resolve('dist/main.js');
+
+/** One module of the split system, as a real process started from the built output. */
+export class ModuleProcess {
+  private output = '';
+  private readonly exited: Promise<number | null>;
+
+  private constructor(
+    readonly name: string,
+    private readonly child: ChildProcess,
+  ) {
+    const keep = (chunk: Buffer) => (this.output += chunk.toString());
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.exited = new Promise((done) => child.once('exit', (code) => done(code)));
+  }
+
+  static start(modules: string, env: Record<string, string>): ModuleProcess {
+    if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run \`npm run build\` first`);
+    const child = spawn(process.execPath, [ENTRY], {
+      env: { ...process.env, ...env, MODULES: modules },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new ModuleProcess(modules, child);
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get log(): string {
+    return this.output;
+  }
+
+  /** Sends SIGTERM and answers the exit code; SIGKILL if it does not stop within `withinMs`. */
+  async stop(withinMs = 15_000): Promise<number | null> {
+    if (this.child.exitCode !== null) return this.child.exitCode;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), withinMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Waits until `url` answers over HTTP at all. */
+export async function waitForHttp(url: string, withinMs = 20_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      await fetch(url);
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
