@@ -36,6 +36,11 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // Broker clients sometimes reject promises nobody can reach (amqp-connection-manager rejects
+  // replies still queued when a channel closes): log them, do not die of them.
+  process.on('unhandledRejection', (reason: unknown) => {
+    logger.error(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`);
+  });
 
   system = startSystem(settings);
   try {

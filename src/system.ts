@@ -1,11 +1,13 @@
 import { Logger, Module, type DynamicModule, type Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
 import { ClientModule } from './client/client.module.js';
 import type { ModuleName, PeerRole, Settings } from './common/settings/settings.js';
 import { SettingsModule } from './common/settings/settings.module.js';
+import { BrokerAckInterceptor } from './common/transport/broker-ack.interceptor.js';
+import { assertSoleConsumer } from './common/transport/sole-consumer.js';
 import { listeningPort, serverOptions } from './common/transport/transport-options.js';
 import { ProcessorModule } from './processor/processor.module.js';
 import { SaverModule } from './saver/saver.module.js';
@@ -24,7 +26,11 @@ const START_ORDER: readonly ModuleName[] = ['saver', 'processor', 'server', 'cli
 @Module({})
 class ModuleContext {
   static of(feature: Type, settings: Settings): DynamicModule {
-    return { module: ModuleContext, imports: [SettingsModule.forRoot(settings), feature] };
+    return {
+      module: ModuleContext,
+      imports: [SettingsModule.forRoot(settings), feature],
+      providers: [{ provide: APP_INTERCEPTOR, useClass: BrokerAckInterceptor }],
+    };
   }
 }
 
@@ -77,7 +83,8 @@ async function startPeer(
   );
   started.push(app);
   await app.listen();
-  const port = listeningPort(app) ?? settings.peers[role].port;
+  await assertSoleConsumer(settings, role);
+  const port = listeningPort(settings, app) ?? settings.peers[role].port;
   return { ...settings, peers: { ...settings.peers, [role]: { ...settings.peers[role], port } } };
 }
 

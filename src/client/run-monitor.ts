@@ -52,7 +52,7 @@ export class RunMonitor {
       if (Date.now() - quietSince >= patienceMs) {
         if (fruitlessRounds >= this.settings.repair.rounds) {
           run.fail(
-            `gave up after ${fruitlessRounds} repair round(s); the file waits for seq ${written + 1}`,
+            `gave up after ${fruitlessRounds} repair round(s); the file waits for seq ${run.view().waitingFor}`,
           );
           return;
         }
@@ -79,6 +79,7 @@ export class RunMonitor {
     try {
       return await this.saver.send<SaverStatus>(Patterns.saverStatus, query);
     } catch (error) {
+      run.noteError(`saver status unavailable: ${describe(error)}`);
       this.unavailable.report(`run ${run.runId}: saver status unavailable (${describe(error)})`);
       return undefined;
     }

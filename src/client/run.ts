@@ -25,7 +25,10 @@ export interface RunView extends RunShape {
   readonly buffered: number;
   readonly duplicates: number;
   readonly stalledMs: number;
+  /** Why the run failed. */
   readonly error?: string;
+  /** The latest failure on the way (a peer or broker that did not answer), even if it recovered. */
+  readonly lastError?: string;
 }
 
 /**
@@ -42,6 +45,7 @@ export class Run {
   private state: RunState = 'sending';
   private endedAt?: number;
   private error?: string;
+  private lastError?: string;
   private saver?: SaverStatus;
   private readonly conns: Uint32Array;
   private readonly idxs: Uint32Array;
@@ -120,6 +124,11 @@ export class Run {
     if (status.state === 'completed') this.end('completed');
   }
 
+  /** Records a failure on the way, shown in the run's state; the run goes on. */
+  noteError(reason: string): void {
+    this.lastError = reason;
+  }
+
   fail(reason: string): void {
     this.error = reason;
     this.end('failed');
@@ -143,6 +152,7 @@ export class Run {
       duplicates: this.saver?.duplicates ?? 0,
       stalledMs: this.saver?.stalledMs ?? 0,
       ...(this.error === undefined ? {} : { error: this.error }),
+      ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
     };
   }
 

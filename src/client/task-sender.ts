@@ -96,6 +96,7 @@ export class TaskSender {
       }),
       catchError((error: unknown) => {
         if (count === 'acked') run.failed++;
+        run.noteError(`seq ${task.seq} not acknowledged: ${describe(error)}`);
         this.unacknowledged.report(
           `run ${run.runId} seq ${task.seq}: not acknowledged (${describe(error)})`,
         );
@@ -105,5 +106,10 @@ export class TaskSender {
   }
 }
 
+/** A readable line for an error of any transport (an Error, a string, a broker's error object). */
 export const describe = (error: unknown): string =>
-  error instanceof Error ? error.message : JSON.stringify(error);
+  error instanceof Error
+    ? error.message
+    : typeof error === 'string'
+      ? error
+      : JSON.stringify(error);

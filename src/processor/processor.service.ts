@@ -24,10 +24,15 @@ export class ProcessorService implements BeforeApplicationShutdown {
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 
-  /** Starts processing in the background; the caller has already been answered. */
-  schedule(task: Task): void {
-    const work = this.process(task).finally(() => this.inFlight.delete(work));
-    this.inFlight.add(work);
+  /**
+   * Starts processing in the background. The promise (which never rejects) tells whether the
+   * result reached the saver.
+   */
+  schedule(task: Task): Promise<boolean> {
+    const work = this.process(task);
+    const tracked = work.then(() => undefined).finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+    return work;
   }
 
   /** Tasks taken but not yet handed to the saver. */
@@ -51,17 +56,19 @@ export class ProcessorService implements BeforeApplicationShutdown {
     }
   }
 
-  private async process(task: Task): Promise<void> {
+  private async process(task: Task): Promise<boolean> {
     const delayMs = randomInt(0, Math.round(task.delayRange * 1000) + 1);
     await sleep(delayMs);
     const result: Result = { ...task, processedAt: Date.now(), delayMs, processor: this.id };
     try {
       await this.saver.send(Patterns.saverResult, result);
+      return true;
     } catch (error) {
       // Not lost for good: the client asks the saver what is missing and sends it again.
       this.handOffFailures.report(
         `run ${task.runId} seq ${task.seq}: hand-off to the saver failed (${String(error)})`,
       );
+      return false;
     }
   }
 }

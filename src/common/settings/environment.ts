@@ -6,6 +6,7 @@ import {
   IsInt,
   IsNotEmpty,
   IsString,
+  IsUrl,
   Matches,
   Max,
   Min,
@@ -57,6 +58,16 @@ export class Environment {
 
   @Matches(HOST) SAVER_HOST = '127.0.0.1';
   @Type(() => Number) @IsInt() @Min(0) @Max(65535) SAVER_PORT = 5003;
+
+  @IsUrl({ protocols: ['nats', 'tls', 'ws', 'wss'], require_tld: false }) NATS_URL =
+    'nats://127.0.0.1:4222';
+  @IsUrl({ protocols: ['amqp', 'amqps'], require_tld: false }) RMQ_URL =
+    'amqp://guest:guest@127.0.0.1:5672';
+  @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false }) REDIS_URL =
+    'redis://127.0.0.1:6379';
+  @IsUrl({ protocols: ['mqtt', 'mqtts', 'ws', 'wss', 'tcp'], require_tld: false }) MQTT_URL =
+    'mqtt://127.0.0.1:1883';
+  @Type(() => Number) @IsInt() @Min(1) @Max(65_535) RMQ_PREFETCH = 10_000;
 
   @IsString() @IsNotEmpty() OUTPUT_DIR = './data';
 
@@ -123,6 +134,13 @@ function toSettings(env: Environment): Settings {
       server: { host: env.SERVER_HOST, port: env.SERVER_PORT },
       processor: { host: env.PROCESSOR_HOST, port: env.PROCESSOR_PORT },
       saver: { host: env.SAVER_HOST, port: env.SAVER_PORT },
+    },
+    brokers: {
+      natsUrl: env.NATS_URL,
+      rmqUrl: env.RMQ_URL,
+      redisUrl: env.REDIS_URL,
+      mqttUrl: env.MQTT_URL,
+      rmqPrefetch: env.RMQ_PREFETCH,
     },
     outputDir: env.OUTPUT_DIR,
     limits: {

@@ -5,7 +5,7 @@ export type ModuleName = (typeof MODULE_NAMES)[number];
 /** Modules that other modules call through a transport (the client is reached over HTTP only). */
 export type PeerRole = Exclude<ModuleName, 'client'>;
 
-export const TRANSPORT_NAMES = ['tcp'] as const;
+export const TRANSPORT_NAMES = ['tcp', 'nats', 'rmq', 'redis', 'mqtt'] as const;
 export type TransportName = (typeof TRANSPORT_NAMES)[number];
 
 export interface Endpoint {
@@ -23,6 +23,15 @@ export interface Settings {
   readonly clientPort: number;
   /** Where each peer role is reached (and, for a role started here, the port it listens on). */
   readonly peers: Readonly<Record<PeerRole, Endpoint>>;
+  /** Broker addresses, used when `transport` is the broker's. */
+  readonly brokers: {
+    readonly natsUrl: string;
+    readonly rmqUrl: string;
+    readonly redisUrl: string;
+    readonly mqttUrl: string;
+    /** Unacknowledged RabbitMQ messages one consumer may hold. */
+    readonly rmqPrefetch: number;
+  };
   readonly outputDir: string;
   readonly limits: {
     readonly maxConnections: number;

@@ -1,5 +1,5 @@
 import type { ClientProxy } from '@nestjs/microservices';
-import { defer, retry, timeout, timer, type Observable } from 'rxjs';
+import { defer, retry, take, timeout, timer, type Observable } from 'rxjs';
 import type { Settings } from '../settings/settings.js';
 
 export interface RetryPolicy {
@@ -21,11 +21,16 @@ export function backoffMs(attempt: number, policy: RetryPolicy): number {
 }
 
 /**
- * Transport failures reach the caller as `Error`s (timeout, refused or closed connection); an error
- * the peer's handler threw reaches it as a plain `{ status, message }` object. Only the first kind
- * is worth sending again.
+ * An error the peer's handler threw (a refused message) reaches the caller as `{ status: 'error',
+ * message }`; anything else (a timeout, a refused or closed connection, a broker that is away,
+ * each transport in its own shape) is a transport failure, worth sending again.
  */
-export const isTransportFailure = (error: unknown): boolean => error instanceof Error;
+export const isTransportFailure = (error: unknown): boolean =>
+  !(
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { status?: unknown }).status === 'error'
+  );
 
 /**
  * `send()` with what Nest's transports leave out: a timeout (a TCP reply that never comes would
@@ -39,6 +44,8 @@ export function sendWithRetry<R>(
   policy: RetryPolicy,
 ): Observable<R> {
   return defer(() => proxy.send<R>(pattern, data)).pipe(
+    // The first answer is the answer: a handler may go on working (and stream) after it.
+    take(1),
     timeout(policy.timeoutMs),
     retry({
       count: policy.attempts,

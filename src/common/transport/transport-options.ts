@@ -1,26 +1,158 @@
-import { Transport, type ClientOptions, type MicroserviceOptions } from '@nestjs/microservices';
+import {
+  ClientMqtt,
+  ServerMqtt,
+  Transport,
+  type ClientOptions,
+  type CustomClientOptions,
+  type MicroserviceOptions,
+  type MqttOptions,
+  type RedisOptions,
+} from '@nestjs/microservices';
 import type { PeerRole, Settings } from '../settings/settings.js';
 
 /**
  * The one place that knows the transport: turns (settings, role) into the options of a Nest
- * client that calls that role, or of the listener that serves it.
+ * client that calls that role, or of the listener that serves it. Every role has its own queue
+ * (RabbitMQ) or group (NATS, MQTT), so the replicas of one role share its work and two roles
+ * never take each other's messages.
  */
-export function clientOptions(settings: Settings, role: PeerRole): ClientOptions {
-  const { host, port } = settings.peers[role];
-  return { transport: Transport.TCP, options: { host, port } };
+export function clientOptions(
+  settings: Settings,
+  role: PeerRole,
+): ClientOptions | CustomClientOptions {
+  const { brokers } = settings;
+  switch (settings.transport) {
+    case 'tcp':
+      return { transport: Transport.TCP, options: { ...settings.peers[role] } };
+    case 'nats':
+      return { transport: Transport.NATS, options: { servers: [brokers.natsUrl] } };
+    case 'rmq':
+      return {
+        transport: Transport.RMQ,
+        // Replies come back on RabbitMQ's direct reply-to, which needs the client's default noAck.
+        options: {
+          urls: [brokers.rmqUrl],
+          queue: groupOf(role),
+          queueOptions: { durable: true },
+          persistent: true,
+        },
+      };
+    case 'redis':
+      return { transport: Transport.REDIS, options: redisOptions(brokers.redisUrl) };
+    case 'mqtt':
+      return {
+        // Nest types customClass as a ClientProxy of string statuses; ClientMqtt's are narrower.
+        customClass: StickyReplyMqttClient as unknown as CustomClientOptions['customClass'],
+        options: { url: brokers.mqttUrl },
+      };
+  }
 }
 
 export function serverOptions(settings: Settings, role: PeerRole): MicroserviceOptions {
-  return {
-    transport: Transport.TCP,
-    options: { host: settings.listenHost, port: settings.peers[role].port },
-  };
+  const { brokers } = settings;
+  switch (settings.transport) {
+    case 'tcp':
+      return {
+        transport: Transport.TCP,
+        options: { host: settings.listenHost, port: settings.peers[role].port },
+      };
+    case 'nats':
+      return {
+        transport: Transport.NATS,
+        // Like the other brokers' listeners: keep trying until the broker is there.
+        options: {
+          servers: [brokers.natsUrl],
+          queue: groupOf(role),
+          waitOnFirstConnect: true,
+          maxReconnectAttempts: -1,
+        },
+      };
+    case 'rmq':
+      return {
+        transport: Transport.RMQ,
+        options: {
+          urls: [brokers.rmqUrl],
+          queue: groupOf(role),
+          queueOptions: { durable: true },
+          // Nest's default is noAck: true, which loses whatever a consumer held when it died.
+          noAck: false,
+          prefetchCount: brokers.rmqPrefetch,
+        },
+      };
+    case 'redis':
+      return { transport: Transport.REDIS, options: redisOptions(brokers.redisUrl) };
+    case 'mqtt':
+      return {
+        strategy: new SharedSubscriptionMqttServer(groupOf(role), { url: brokers.mqttUrl }),
+      };
+  }
 }
 
+/**
+ * Whether the transport takes an acknowledgement from the consumer once the message is dealt
+ * with (RabbitMQ with noAck: false): then a handler's work must finish before it is acknowledged.
+ */
+export const acknowledgesToBroker = (settings: Settings): boolean => settings.transport === 'rmq';
+
+/** Whether replicas of one role share its messages (false: every replica would get every one). */
+export const sharesWorkBetweenReplicas = (settings: Settings): boolean =>
+  settings.transport !== 'redis';
+
 /** The port a started listener is bound to (it differs from the setting when that was 0). */
-export function listeningPort(listener: { unwrap<T>(): T }): number | undefined {
+export function listeningPort(
+  settings: Settings,
+  listener: { unwrap<T>(): T },
+): number | undefined {
+  if (settings.transport !== 'tcp') return undefined;
   const address = listener.unwrap<{ address(): unknown }>().address();
   return typeof address === 'object' && address !== null && 'port' in address
     ? (address as { port: number }).port
     : undefined;
+}
+
+const groupOf = (role: PeerRole): string => `ordered-pipeline.${role}`;
+
+function redisOptions(url: string): RedisOptions['options'] {
+  const parsed = new URL(url);
+  const db = Number(parsed.pathname.slice(1) || 0);
+  return {
+    host: parsed.hostname,
+    port: Number(parsed.port || 6379),
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(db ? { db } : {}),
+    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
+
+/**
+ * Nest's MQTT server with its request topics taken through a shared subscription
+ * (`$share/<group>/<topic>`), so that replicas of a role share its messages instead of each
+ * getting all of them. Handlers keep their plain patterns.
+ */
+export class SharedSubscriptionMqttServer extends ServerMqtt {
+  constructor(
+    private readonly group: string,
+    options: Required<MqttOptions>['options'],
+  ) {
+    super(options);
+  }
+
+  override getRequestPattern(pattern: string): string {
+    return `$share/${this.group}/${pattern}`;
+  }
+}
+
+/**
+ * Nest's MQTT client, keeping its subscription to a reply topic once made. Nest unsubscribes when
+ * no request waits and subscribes again for the next one; under load the two race in the MQTT
+ * client library and replies are lost (requests then time out and are sent again).
+ */
+export class StickyReplyMqttClient extends ClientMqtt {
+  protected override unsubscribeFromChannel(channel: string): void {
+    this.subscriptionsCount.set(
+      channel,
+      Math.max(1, (this.subscriptionsCount.get(channel) ?? 1) - 1),
+    );
+  }
 }

@@ -1,0 +1,151 @@
+import type { Summary } from '../stats.js';
+import type { TimingFigure } from '../timing-figures.js';
+import type { BenchReport } from './model.js';
+
+const number = (value: number, digits = 0): string =>
+  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+/** "median (min–max)", or just the value when measured once. */
+export const spread = (summary: Summary, digits = 0): string =>
+  summary.samples.length === 1
+    ? number(summary.median, digits)
+    : `${number(summary.median, digits)} (${number(summary.min, digits)}–${number(summary.max, digits)})`;
+
+function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+const ratio = (value: number | undefined): string =>
+  value === undefined ? 'n/a' : `${value.toFixed(2)}×`;
+const mark = (met: boolean | null): string => (met === null ? '–' : met ? 'yes' : '**no**');
+
+function timingRows(figures: readonly TimingFigure[]): string[][] {
+  return figures.map((f) => [f.figure, f.source, spread(f.p50, 2), spread(f.p99, 2)]);
+}
+
+/** The report as Markdown: one table per scenario, then the targets. Figures: median (min–max). */
+export function renderMarkdown(report: BenchReport): string {
+  const { machine } = report;
+  const parts: string[] = [];
+  parts.push(
+    `### Benchmark ${report.startedAt} (${report.options.profile as string}, ${report.options.repeat as number} repeats, ${Math.round(report.durationSeconds)} s)`,
+    table(
+      ['cpus', 'model', 'memory', 'node', 'os', 'load (1 min)', 'commit'],
+      [
+        [
+          String(machine.cpus),
+          machine.model,
+          `${number(machine.totalMemoryMB / 1024, 1)} GB`,
+          machine.node,
+          machine.os,
+          String(machine.loadAverage),
+          machine.commit ?? '?',
+        ],
+      ],
+    ),
+  );
+  if (Object.keys(report.settings).length > 0) {
+    parts.push(
+      `Settings from the environment: ${Object.entries(report.settings)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`,
+    );
+  }
+  if (report.baselines.length > 0) {
+    parts.push(
+      '#### Baselines: bare Nest TCP `send()`, Task payload',
+      table(
+        ['baseline', 'connections × window', 'messages', 'msg/s'],
+        report.baselines.map((b) => [
+          b.kind,
+          `${b.connections} × ${b.window}`,
+          number(b.messages),
+          spread(b.msgsPerSecond),
+        ]),
+      ),
+    );
+  }
+  if (report.e2e.length > 0) {
+    parts.push(
+      '#### End to end: delay_range=0, GET wait=saved until the last line is flushed',
+      table(
+        [
+          'system',
+          'shape',
+          'tasks/s (bench wall time)',
+          'wall ms',
+          'tasks/s (elapsedMs)',
+          '÷ 1-hop',
+          '÷ 2-hop',
+        ],
+        report.e2e.map((e) => [
+          e.variant,
+          e.shape,
+          spread(e.tasksPerSecond),
+          spread(e.wallMs),
+          spread(e.tasksPerSecondByElapsed),
+          ratio(e.ratioTo1Hop),
+          ratio(e.ratioTo2Hop),
+        ]),
+      ),
+    );
+  }
+  const { latency } = report;
+  if (latency) {
+    parts.push(
+      `#### Latency: ${latency.variant}, ${number(latency.tasks)} tasks on ${latency.connections} connections × window ${latency.window} (${spread(latency.acksPerSecond)} acks/s)`,
+      table(['figure (ms)', 'source', 'p50', 'p99'], timingRows(latency.figures)),
+    );
+  }
+  for (const d of report.delay) {
+    parts.push(
+      `#### delay_range=${d.delaySeconds} s: ${d.variant}, ${d.shape}`,
+      table(
+        ['send ms', 'total ms', 'ideal ms (send + D)', 'over ideal ms', 'total ÷ ideal'],
+        [
+          [
+            spread(d.sendMs),
+            spread(d.totalMs),
+            spread(d.idealMs),
+            spread(d.overheadMs),
+            spread(d.ratio, 3),
+          ],
+        ],
+      ),
+      table(['figure (ms)', 'source', 'p50', 'p99'], timingRows(d.figures)),
+    );
+  }
+  const { runs, growth } = report.memory;
+  if (runs.length > 0) {
+    const names = Object.keys(runs[0].peakMB);
+    parts.push(
+      `#### Memory: peak RSS (VmHWM) per process of ${runs[0].variant}, fresh processes per size, MB`,
+      table(
+        ['shape', 'tasks', ...names.map((n) => `${n} (at start)`), 'tasks/s'],
+        runs.map((r) => [
+          r.shape,
+          number(r.total),
+          ...names.map((n) => `${number(r.peakMB[n], 1)} (${number(r.startMB[n], 1)})`),
+          number(r.tasksPerSecond),
+        ]),
+      ),
+    );
+    if (growth) {
+      parts.push(
+        `Growth ${growth.from} → ${growth.to}: ${Object.entries(growth.ratio)
+          .map(([n, v]) => `${n} ${v.toFixed(2)}×`)
+          .join(', ')}`,
+      );
+    }
+  }
+  parts.push(
+    '#### Targets (issue 4)',
+    table(
+      ['target', 'measured', 'met'],
+      report.targets.map((t) => [t.target, t.value, mark(t.met)]),
+    ),
+  );
+  if (report.notes.length > 0) parts.push(report.notes.map((note) => `- ${note}`).join('\n'));
+  return `${parts.join('\n\n')}\n`;
+}

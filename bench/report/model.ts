@@ -1,0 +1,45 @@
+import type { Machine } from '../machine.js';
+import type { BaselineResult } from '../scenarios/baseline.js';
+import type { DelayResult } from '../scenarios/delay.js';
+import type { E2eResult } from '../scenarios/e2e.js';
+import type { LatencyResult } from '../scenarios/latency.js';
+import type { MemoryResult } from '../scenarios/memory.js';
+
+export interface E2eWithRatios extends E2eResult {
+  /** Median tasks/s ÷ median baseline msg/s at the same connection count. */
+  readonly ratioTo1Hop?: number;
+  readonly ratioTo2Hop?: number;
+}
+
+export interface MemoryGrowth {
+  readonly from: string;
+  readonly to: string;
+  /** Peak RSS at `to` ÷ peak RSS at `from`, per process. */
+  readonly ratio: Record<string, number>;
+}
+
+export interface TargetCheck {
+  readonly target: string;
+  readonly value: string;
+  /** null: not measured in this run. */
+  readonly met: boolean | null;
+}
+
+export interface BenchReport {
+  readonly bench: 'ordered-pipeline';
+  readonly schema: 1;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationSeconds: number;
+  readonly machine: Machine;
+  readonly options: Record<string, unknown>;
+  /** System settings given through the environment (they change the figures). */
+  readonly settings: Record<string, string>;
+  readonly notes: string[];
+  readonly baselines: BaselineResult[];
+  readonly e2e: E2eWithRatios[];
+  readonly latency?: LatencyResult;
+  readonly delay: DelayResult[];
+  readonly memory: { readonly runs: MemoryResult[]; readonly growth?: MemoryGrowth };
+  readonly targets: TargetCheck[];
+}

@@ -1,0 +1,56 @@
+import { shapeName, totalOf, type RunShape } from '../http.js';
+import type { Log } from '../log.js';
+import { round } from '../stats.js';
+import { startUnderTest } from '../systems/system-under-test.js';
+import type { SystemVariant } from '../systems/variants.js';
+import { savedRun } from './checked-run.js';
+
+export interface MemoryResult {
+  readonly variant: string;
+  readonly shape: string;
+  readonly total: number;
+  readonly wallMs: number;
+  readonly tasksPerSecond: number;
+  /** Resident memory of each process just after start-up (VmRSS), MB. */
+  readonly startMB: Record<string, number>;
+  /** Peak resident memory of each process over start-up and the run (VmHWM), MB. */
+  readonly peakMB: Record<string, number>;
+}
+
+/** Peak RSS of each process of the split system, fresh processes for every size (VmHWM only grows). */
+export async function runMemory(
+  variant: SystemVariant,
+  shapes: readonly RunShape[],
+  log: Log,
+  childNodeArgs: readonly string[],
+): Promise<MemoryResult[]> {
+  if (variant.mode !== 'split') throw new Error('the memory scenario needs a split variant');
+  const results: MemoryResult[] = [];
+  for (const shape of shapes) {
+    log.step(`memory: ${variant.name} ${shapeName(shape)}`);
+    const sut = await startUnderTest(variant, { nodeArgs: childNodeArgs });
+    try {
+      const startMB: Record<string, number> = {};
+      for (const [name, child] of sut.processes) startMB[name] = round(child.memory().rssMB, 1);
+      const { wallMs } = await savedRun(sut, shape, 0);
+      const peakMB: Record<string, number> = {};
+      for (const [name, child] of sut.processes) peakMB[name] = round(child.memory().peakMB, 1);
+      const total = totalOf(shape);
+      results.push({
+        variant: variant.name,
+        shape: shapeName(shape),
+        total,
+        wallMs: Math.round(wallMs),
+        tasksPerSecond: Math.round(total / (wallMs / 1000)),
+        startMB,
+        peakMB,
+      });
+      log.detail(
+        `${shapeName(shape)}: ${JSON.stringify(peakMB)} MB peak, ${Math.round(wallMs)} ms`,
+      );
+    } finally {
+      await sut.close();
+    }
+  }
+  return results;
+}

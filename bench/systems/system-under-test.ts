@@ -1,0 +1,148 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadSettings } from '../../src/common/settings/environment.js';
+import { startSystem } from '../../src/system.js';
+import { Child } from '../children.js';
+import { SYSTEM_ENTRY } from '../paths.js';
+import { freePort, waitForPort } from '../ports.js';
+import type { SystemVariant } from './variants.js';
+
+/** A running system the bench talks to: over HTTP, and over TCP to the server and saver. */
+export interface SystemUnderTest {
+  readonly variant: SystemVariant;
+  readonly baseUrl: string;
+  readonly outputDir: string;
+  /** TCP ports of the server and saver (TCP variants only). */
+  readonly serverPort?: number;
+  readonly saverPort?: number;
+  /** The split system's processes, by module (empty for the monolith, which is this process). */
+  readonly processes: ReadonlyMap<string, Child>;
+  close(): Promise<void>;
+}
+
+/** What every system of the bench gets, over the bench's own environment: quiet logs, own folder. */
+const benchEnvironment = (outputDir: string): Record<string, string> => ({
+  OUTPUT_DIR: outputDir,
+  LOG_LEVEL: 'warn',
+  LISTEN_HOST: '127.0.0.1',
+  SERVER_HOST: '127.0.0.1',
+  PROCESSOR_HOST: '127.0.0.1',
+  SAVER_HOST: '127.0.0.1',
+});
+
+export async function startUnderTest(
+  variant: SystemVariant,
+  options: { nodeArgs?: readonly string[] } = {},
+): Promise<SystemUnderTest> {
+  const outputDir = await mkdtemp(join(tmpdir(), `ordered-pipeline-bench-${variant.name}-`));
+  try {
+    return variant.mode === 'monolith'
+      ? await startMonolith(variant, outputDir)
+      : await startSplit(variant, outputDir, options.nodeArgs ?? []);
+  } catch (error) {
+    await rm(outputDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** All four modules in this process, every port 0 (as the tests do). */
+async function startMonolith(variant: SystemVariant, outputDir: string): Promise<SystemUnderTest> {
+  const settings = loadSettings({
+    ...process.env,
+    ...benchEnvironment(outputDir),
+    ...variant.env,
+    MODULES: 'client,server,processor,saver',
+    CLIENT_PORT: '0',
+    SERVER_PORT: '0',
+    PROCESSOR_PORT: '0',
+    SAVER_PORT: '0',
+  });
+  const system = await startSystem(settings);
+  const tcp = variant.transport === 'tcp';
+  return {
+    variant,
+    baseUrl: `http://127.0.0.1:${system.settings.clientPort}`,
+    outputDir,
+    ...(tcp
+      ? {
+          serverPort: system.settings.peers.server.port,
+          saverPort: system.settings.peers.saver.port,
+        }
+      : {}),
+    processes: new Map(),
+    close: async () => {
+      await system.close();
+      await rm(outputDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const SPLIT_ORDER = ['saver', 'processor', 'server', 'client'] as const;
+
+/** Four `node dist-bench/src/main.js` processes, one module each, on fixed free ports. */
+async function startSplit(
+  variant: SystemVariant,
+  outputDir: string,
+  nodeArgs: readonly string[],
+): Promise<SystemUnderTest> {
+  const ports = {
+    client: await freePort(),
+    server: await freePort(),
+    processor: await freePort(),
+    saver: await freePort(),
+  };
+  const env = {
+    ...benchEnvironment(outputDir),
+    ...variant.env,
+    CLIENT_PORT: String(ports.client),
+    SERVER_PORT: String(ports.server),
+    PROCESSOR_PORT: String(ports.processor),
+    SAVER_PORT: String(ports.saver),
+  };
+  const processes = new Map<string, Child>();
+  const close = async (): Promise<void> => {
+    // Callers first, as the system itself closes: client → server → processor → saver.
+    for (const name of [...SPLIT_ORDER].reverse()) {
+      const child = processes.get(name);
+      const code = await child?.stop();
+      if (child && code !== 0) {
+        process.stderr.write(`note: ${child.name} exited with code ${code}\n${child.log}\n`);
+      }
+    }
+    await rm(outputDir, { recursive: true, force: true });
+  };
+  try {
+    for (const name of SPLIT_ORDER) {
+      const child = Child.start(
+        `${variant.name}/${name}`,
+        SYSTEM_ENTRY,
+        { ...env, MODULES: name },
+        [...nodeArgs],
+      );
+      processes.set(name, child);
+      // Brokers: only the client listens on a port; the warm-up run shows the rest is up.
+      if (name === 'client' || variant.transport === 'tcp') {
+        await Promise.race([
+          waitForPort(ports[name], child.name),
+          child.whenExited.then((code) => {
+            throw new Error(`exited (code ${code})`);
+          }),
+        ]).catch((error: unknown) => {
+          throw child.failure(`did not start: ${(error as Error).message.split('\n')[0]}`);
+        });
+      }
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return {
+    variant,
+    baseUrl: `http://127.0.0.1:${ports.client}`,
+    outputDir,
+    ...(variant.transport === 'tcp' ? { serverPort: ports.server, saverPort: ports.saver } : {}),
+    processes,
+    close,
+  };
+}
