@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { percentiles, finiteFrom, type Percentiles } from './stats.js';
 
 /**
@@ -54,6 +55,18 @@ export class ProbeRecording implements SaverProbe {
 
   written(runId: string, firstSeq: number, count: number, at: number): void {
     if (runId === this.runId) this.writtenAt.fill(at, firstSeq, firstSeq + count);
+  }
+
+  /**
+   * Processor → saver: receipt at the saver − processedAt from the file (epoch ms; the probe's
+   * performance.now() times are put on the same clock through performance.timeOrigin).
+   */
+  handOff(processedAt: Float64Array): Percentiles {
+    const lags = new Float64Array(processedAt.length);
+    for (let seq = 1; seq < lags.length; seq++) {
+      lags[seq] = performance.timeOrigin + this.receivedAt[seq] - processedAt[seq];
+    }
+    return percentiles(finiteFrom(lags, 1));
   }
 
   /** Time a result waited for an earlier seq: release − receipt. */

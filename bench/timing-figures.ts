@@ -58,6 +58,10 @@ export function saverTimings(
     });
   }
   if (probe) {
+    figures.set('processed → received by the saver (saver probe)', {
+      source: 'probe',
+      value: probe.handOff(times.processedAt),
+    });
     figures.set('reorder wait (saver probe)', { source: 'probe', value: probe.reorderWait() });
     figures.set('write lag: release → written (saver probe)', {
       source: 'probe',

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Result } from '../src/common/contracts/messages.js';
 
@@ -72,10 +73,23 @@ export async function verifyRunFile(
     }
   }
   if (seq !== run.total) fail(`the file ends after ${seq} of ${run.total} lines`);
+  if (!(await endsWithNewline(path))) fail('the last line is not whole (no newline)');
   for (let conn = 1; conn <= run.connections; conn++) {
     if (perConn[conn] !== run.values) {
       fail(`connection ${conn} has ${perConn[conn]} lines, not ${run.values}`);
     }
   }
   return times;
+}
+
+async function endsWithNewline(path: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    const last = Buffer.alloc(1);
+    await handle.read(last, 0, 1, size - 1);
+    return size > 0 && last[0] === 10;
+  } finally {
+    await handle.close();
+  }
 }

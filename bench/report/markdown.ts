@@ -122,7 +122,7 @@ export function renderMarkdown(report: BenchReport): string {
     parts.push(
       `#### Memory: peak RSS (VmHWM) per process of ${runs[0].variant}, fresh processes per size, MB`,
       table(
-        ['shape', 'tasks', ...names.map((n) => `${n} (at start)`), 'tasks/s'],
+        ['shape', 'tasks', ...names.map((n) => `${n}: peak (at start)`), 'tasks/s (cold)'],
         runs.map((r) => [
           r.shape,
           number(r.total),

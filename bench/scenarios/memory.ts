@@ -1,7 +1,8 @@
 import { shapeName, totalOf, type RunShape } from '../http.js';
 import type { Log } from '../log.js';
 import { round } from '../stats.js';
-import { startUnderTest } from '../systems/system-under-test.js';
+import type { Child } from '../children.js';
+import { startUnderTest, type SystemUnderTest } from '../systems/system-under-test.js';
 import type { SystemVariant } from '../systems/variants.js';
 import { savedRun } from './checked-run.js';
 
@@ -17,6 +18,16 @@ export interface MemoryResult {
   readonly peakMB: Record<string, number>;
 }
 
+/** A figure of each process, in the order client, server, processor, saver; MB to 0.1. */
+function byModule(sut: SystemUnderTest, figure: (child: Child) => number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of ['client', 'server', 'processor', 'saver']) {
+    const child = sut.processes.get(name);
+    if (child) out[name] = round(figure(child), 1);
+  }
+  return out;
+}
+
 /** Peak RSS of each process of the split system, fresh processes for every size (VmHWM only grows). */
 export async function runMemory(
   variant: SystemVariant,
@@ -30,11 +41,9 @@ export async function runMemory(
     log.step(`memory: ${variant.name} ${shapeName(shape)}`);
     const sut = await startUnderTest(variant, { nodeArgs: childNodeArgs });
     try {
-      const startMB: Record<string, number> = {};
-      for (const [name, child] of sut.processes) startMB[name] = round(child.memory().rssMB, 1);
+      const startMB = byModule(sut, (child) => child.memory().rssMB);
       const { wallMs } = await savedRun(sut, shape, 0);
-      const peakMB: Record<string, number> = {};
-      for (const [name, child] of sut.processes) peakMB[name] = round(child.memory().peakMB, 1);
+      const peakMB = byModule(sut, (child) => child.memory().peakMB);
       const total = totalOf(shape);
       results.push({
         variant: variant.name,

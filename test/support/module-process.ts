@@ -36,6 +36,23 @@ export class ModuleProcess {
     return this.output;
   }
 
+  /** Waits until the process has printed `text`; fails if it exits or the time is up first. */
+  async waitForLog(text: string, withinMs = 20_000): Promise<void> {
+    const deadline = Date.now() + withinMs;
+    while (!this.output.includes(text)) {
+      if (this.child.exitCode !== null)
+        throw new Error(`${this.name} exited (${this.child.exitCode}):\n${this.output}`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.name} did not print "${text}":\n${this.output}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** Answers the exit code once the process has ended by itself. */
+  exitCode(): Promise<number | null> {
+    return this.exited;
+  }
+
   /** Sends SIGTERM and answers the exit code; SIGKILL if it does not stop within `withinMs`. */
   async stop(withinMs = 15_000): Promise<number | null> {
     if (this.child.exitCode !== null) return this.child.exitCode;

@@ -1,0 +1,162 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TransportName } from '../../src/common/settings/settings.js';
+import { assertBrokerUp, resetBroker } from '../support/brokers.js';
+import { freePort } from '../support/free-port.js';
+import { startRun } from '../support/http.js';
+import { ModuleProcess, waitForHttp } from '../support/module-process.js';
+import { expectOrderedFile } from '../support/ordered-file.js';
+import { startTestSystem } from '../support/test-system.js';
+
+interface TransportCase {
+  readonly transport: TransportName;
+  /** Processor processes in the split run: more than one where the transport shares work. */
+  readonly processors: number;
+}
+
+// The brokers are real (NATS, RabbitMQ, Redis, Mosquitto on their usual local ports); .ci/run
+// installs and starts them. TCP is here too, so every transport passes the very same scenarios.
+const CASES: readonly TransportCase[] = [
+  { transport: 'tcp', processors: 1 },
+  { transport: 'nats', processors: 3 },
+  { transport: 'rmq', processors: 3 },
+  { transport: 'redis', processors: 1 },
+  { transport: 'mqtt', processors: 3 },
+];
+
+const BAD_BROKER_URLS = {
+  NATS_URL: 'nats://127.0.0.1:1',
+  RMQ_URL: 'amqp://guest:guest@127.0.0.1:1',
+  REDIS_URL: 'redis://127.0.0.1:1',
+  MQTT_URL: 'mqtt://127.0.0.1:1',
+};
+
+describe.each(CASES)('$transport transport', ({ transport, processors }) => {
+  let dir: string;
+  let env: Record<string, string>;
+  let children: ModuleProcess[] = [];
+
+  const spawn = (modules: string): ModuleProcess => {
+    const child = ModuleProcess.start(modules, env);
+    children.push(child);
+    return child;
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), `ordered-pipeline-${transport}-`));
+    await assertBrokerUp(transport);
+    await resetBroker(transport);
+  });
+
+  afterEach(async () => {
+    await Promise.all(children.map((child) => child.stop()));
+    children = [];
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('monolith: writes a run in send order', async () => {
+    const sut = await startTestSystem({ TRANSPORT: transport }, dir);
+    try {
+      const { body } = await startRun(sut.baseUrl, {
+        connection_count: 20,
+        connection_value: 30,
+        delay_range: 0.3,
+        wait: 'saved',
+      });
+      expect({ state: body.state, failed: body.failed }).toEqual({ state: 'completed', failed: 0 });
+      await expectOrderedFile(body.file, body);
+    } finally {
+      await sut.close();
+    }
+  });
+
+  it(`split: four kinds of process, ${processors} processor(s), and the file is still exact`, async () => {
+    env = {
+      TRANSPORT: transport,
+      OUTPUT_DIR: dir,
+      CLIENT_PORT: String(await freePort()),
+      SERVER_PORT: String(await freePort()),
+      PROCESSOR_PORT: String(await freePort()),
+      SAVER_PORT: String(await freePort()),
+      LOG_LEVEL: 'log',
+      RETRY_BASE_MS: '50',
+      RETRY_MAX_MS: '500',
+      REPAIR_GRACE_MS: '500',
+    };
+    const started = [
+      spawn('saver'),
+      ...Array.from({ length: processors }, () => spawn('processor')),
+      spawn('server'),
+      spawn('client'),
+    ];
+    // Every replica subscribed before the run, so that each can take a share.
+    await Promise.all(
+      started.map((child) => child.waitForLog(`started ${child.name} over ${transport}`)),
+    );
+    const baseUrl = `http://127.0.0.1:${env.CLIENT_PORT}`;
+    await waitForHttp(baseUrl);
+
+    const { body } = await startRun(baseUrl, {
+      connection_count: 10,
+      connection_value: 60,
+      delay_range: 0.5,
+      wait: 'saved',
+    });
+    expect({ state: body.state, failed: body.failed }).toEqual({ state: 'completed', failed: 0 });
+    const results = await expectOrderedFile(body.file, body);
+
+    const workers = new Set(results.map((result) => Number(result.processor.split(':').pop())));
+    const processorPids = new Set(
+      started.filter((child) => child.name === 'processor').map((child) => child.pid),
+    );
+    expect([...workers].every((pid) => processorPids.has(pid))).toBe(true);
+    if (processors > 1) expect(workers.size).toBeGreaterThan(1);
+
+    if (transport === 'redis') {
+      // Pub/sub would hand every task to every processor: a second one must refuse to start.
+      const second = spawn('processor');
+      expect(await second.exitCode()).toBe(1);
+      expect(second.log).toContain('cannot share work');
+    }
+  });
+
+  if (transport !== 'tcp') {
+    it('reports a broker that cannot be reached in the run, without crashing or hanging', async () => {
+      const sut = await startTestSystem({
+        TRANSPORT: transport,
+        MODULES: 'client',
+        ...BAD_BROKER_URLS,
+        RETRY_ATTEMPTS: '2',
+        REQUEST_TIMEOUT_MS: '1000',
+        REPAIR_GRACE_MS: '100',
+        REPAIR_ROUNDS: '1',
+        LOG_LEVEL: 'error',
+      });
+      try {
+        const { status, body } = await startRun(sut.baseUrl, {
+          connection_count: 2,
+          connection_value: 3,
+          delay_range: 0,
+          wait: 'saved',
+        });
+        expect(status).toBe(200);
+        expect(body).toMatchObject({
+          state: 'failed',
+          sent: 6,
+          acked: 0,
+          failed: 6,
+          written: 0,
+        });
+        expect(body.lastError).toEqual(expect.any(String));
+        expect(body.error).toContain('gave up');
+      } finally {
+        await sut.close();
+      }
+    });
+  }
+});
