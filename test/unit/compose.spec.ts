@@ -5,15 +5,17 @@ import { parse } from 'yaml';
 import { Environment, loadSettings } from '../../src/common/settings/environment.js';
 import {
   MODULE_NAMES,
+  TRANSPORT_NAMES,
   type ModuleName,
   type PeerRole,
   type Settings,
+  type TransportName,
 } from '../../src/common/settings/settings.js';
 
 /*
  * Keeps docker-compose.yml (and the Dockerfile it builds) honest against the settings: every
  * container's environment, as the container sees it, must load, and the ports and hosts the
- * services use to reach each other must agree with what each service listens on.
+ * services use to reach each other (and their broker) must agree with what each service listens on.
  */
 
 type Env = Record<string, string | undefined>;
@@ -21,12 +23,47 @@ type Env = Record<string, string | undefined>;
 interface Service {
   build?: unknown;
   image?: unknown;
+  command?: unknown;
+  container_name?: unknown;
+  profiles?: string[];
   environment?: unknown;
   ports?: unknown[];
   expose?: unknown[];
   volumes?: unknown[];
+  depends_on?: unknown;
+  healthcheck?: { test?: unknown; disable?: boolean };
   stop_grace_period?: string;
 }
+
+interface Dependency {
+  condition: string;
+  required: boolean;
+}
+
+type BrokerTransport = Exclude<TransportName, 'tcp'>;
+
+const BROKER_TRANSPORTS = TRANSPORT_NAMES.filter((name): name is BrokerTransport => name !== 'tcp');
+
+/**
+ * Each broker transport: where its URL lands in the settings, the image that runs its broker and
+ * the port that image listens on by default. `command`, when set, must match the broker's command.
+ */
+const BROKERS: Record<
+  BrokerTransport,
+  { url: (settings: Settings) => string; image: RegExp; port: number; command?: RegExp }
+> = {
+  nats: { url: (s) => s.brokers.natsUrl, image: /^nats:/, port: 4222 },
+  rmq: { url: (s) => s.brokers.rmqUrl, image: /^rabbitmq:/, port: 5672 },
+  redis: { url: (s) => s.brokers.redisUrl, image: /^redis:/, port: 6379 },
+  mqtt: {
+    url: (s) => s.brokers.mqttUrl,
+    image: /^eclipse-mosquitto:/,
+    port: 1883,
+    // Mosquitto 2 without a config listens on localhost only; the image ships a config that
+    // listens on 1883 for anonymous clients.
+    command: /(^|\s)-c\s+\/mosquitto-no-auth\.conf(\s|$)/,
+  },
+};
 
 interface Port {
   published?: number;
@@ -41,11 +78,46 @@ const compose = parse(read('docker-compose.yml'), { merge: true }) as {
   services?: Record<string, Service>;
 };
 const services: Record<string, Service> = compose.services ?? {};
+/** The modules run whatever the transport; the brokers run under a profile each. */
+const appServices = Object.entries(services).filter(([, service]) => !hasProfiles(service));
+const profiledServices = Object.entries(services).filter(([, service]) => hasProfiles(service));
 const dockerfile = parseDockerfile(read('Dockerfile'));
 const finalStage = dockerfile.at(-1) ?? { name: '', lines: [] };
 
-/** Compose takes `environment` as a map or as `KEY=VALUE` strings; a bare key (or null) means "from the host". */
-function composeEnv(service: Service): Env {
+function hasProfiles(service: Service): boolean {
+  return (service.profiles ?? []).length > 0;
+}
+
+/** The services a transport's profile turns on. */
+const brokersOf = (transport: BrokerTransport): string[] =>
+  profiledServices
+    .filter(([, service]) => (service.profiles ?? []).includes(transport))
+    .map(([name]) => name);
+
+/** `${VAR}`, `${VAR:-default}` (unset or empty), `${VAR-default}` (unset), `$VAR` and `$$`. */
+const INTERPOLATION =
+  /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+
+/** Compose's interpolation of a value in the file, from the host's variables. */
+function interpolate(text: string, host: Env): string {
+  return text.replace(
+    INTERPOLATION,
+    (_match, braced?: string, operator?: string, fallback?: string, bare?: string) => {
+      const name = braced ?? bare;
+      if (name === undefined) return '$';
+      const value = host[name];
+      if (operator === ':-') return value === undefined || value === '' ? (fallback ?? '') : value;
+      if (operator === '-') return value ?? fallback ?? '';
+      return value ?? '';
+    },
+  );
+}
+
+/**
+ * `environment` as written: Compose takes a map or `KEY=VALUE` strings; a bare key (or null) means
+ * "from the host" and is undefined here.
+ */
+function rawEnv(service: Service): Env {
   const { environment } = service;
   if (environment === undefined || environment === null) return {};
   const entries: [string, unknown][] = Array.isArray(environment)
@@ -68,13 +140,52 @@ function composeEnv(service: Service): Env {
   );
 }
 
+/** The environment Compose hands the container, given the variables of the host's shell. */
+const composeEnv = (service: Service, host: Env = {}): Env =>
+  Object.fromEntries(
+    Object.entries(rawEnv(service)).map(([key, value]) => [
+      key,
+      value === undefined ? host[key] : interpolate(value, host),
+    ]),
+  );
+
 /** What the container's process sees: the image's ENV, overridden by the service's environment. */
-const containerEnv = (service: Service): Env => ({
+const containerEnv = (service: Service, host: Env = {}): Env => ({
   ...dockerfileEnv(),
-  ...composeEnv(service),
+  ...composeEnv(service, host),
 });
 
-const settingsOf = (name: ModuleName): Settings => loadSettings(containerEnv(services[name] ?? {}));
+/** A module's settings, with `host` the variables of the shell that runs `docker compose`. */
+const settingsOf = (name: ModuleName, host: Env = {}): Settings =>
+  loadSettings(containerEnv(services[name] ?? {}, host));
+
+/** Short (`[a, b]`) or long (`{ a: { condition, required } }`) syntax, with Compose's defaults. */
+function dependsOn(service: Service): Record<string, Dependency> {
+  const { depends_on: entries } = service;
+  if (Array.isArray(entries)) {
+    return Object.fromEntries(
+      entries.map((name) => [String(name), { condition: 'service_started', required: true }]),
+    );
+  }
+  return Object.fromEntries(
+    Object.entries((entries ?? {}) as Record<string, Partial<Dependency> | null>).map(
+      ([name, entry]) => [
+        name,
+        {
+          condition: entry?.condition ?? 'service_started',
+          required: entry?.required ?? true,
+        },
+      ],
+    ),
+  );
+}
+
+/** `command` as one line, whether given as a string or a list. */
+function commandLine(service: Service): string {
+  const { command } = service;
+  if (Array.isArray(command)) return command.map(String).join(' ');
+  return typeof command === 'string' ? command : '';
+}
 
 /** The port a module listens on, by its settings. */
 const listenPort = (settings: Settings, role: ModuleName): number =>
@@ -158,8 +269,17 @@ function dockerfileEnv(): Env {
 }
 
 describe('docker-compose.yml', () => {
-  it('defines exactly one service per module, named after it', () => {
-    expect(Object.keys(services).sort()).toEqual([...MODULE_NAMES].sort());
+  it('defines exactly one service per module, named after it, with no profile (it always runs)', () => {
+    expect(appServices.map(([name]) => name).sort()).toEqual([...MODULE_NAMES].sort());
+  });
+
+  it('runs nothing else: every service under a profile is the broker of a transport', () => {
+    const strays = profiledServices.flatMap(([name, service]) =>
+      (service.profiles ?? [])
+        .filter((profile) => !(BROKER_TRANSPORTS as string[]).includes(profile))
+        .map((profile) => `${name}: ${profile}`),
+    );
+    expect(strays).toEqual([]);
   });
 
   it('publishes the client, and only the client, on the default CLIENT_PORT', () => {
@@ -172,8 +292,8 @@ describe('docker-compose.yml', () => {
     ]);
   });
 
-  it('runs all four services from one image, built once from the Dockerfile', () => {
-    const all = Object.values(services);
+  it('runs all four modules from one image, built once from the Dockerfile', () => {
+    const all = appServices.map(([, service]) => service);
     expect(all[0]?.build).toBeDefined();
     expect(typeof all[0]?.image).toBe('string');
     for (const service of all) {
@@ -196,6 +316,116 @@ describe('docker-compose.yml', () => {
     );
   });
 
+  it('lets the processor be scaled: no host port, no fixed container name', () => {
+    expect(services.processor?.ports ?? []).toEqual([]);
+    expect(services.processor?.container_name).toBeUndefined();
+  });
+
+  it('never makes a service need one whose profile may be off (required: false)', () => {
+    // Compose refuses to start a service that requires one whose profiles are all off.
+    const wrong = Object.entries(services).flatMap(([name, service]) =>
+      Object.entries(dependsOn(service))
+        .filter(([callee, { required }]) => {
+          const target = services[callee];
+          if (target === undefined) return true;
+          const alwaysOnWithIt =
+            !hasProfiles(target) ||
+            (target.profiles ?? []).some((profile) => (service.profiles ?? []).includes(profile));
+          return required && !alwaysOnWithIt;
+        })
+        .map(([callee]) => `${name} -> ${callee}`),
+    );
+    expect(wrong).toEqual([]);
+  });
+
+  it('waits for service_healthy only on services that have a healthcheck', () => {
+    // Without one, Compose would skip an optional dependency (required: false) with a warning.
+    const untested = Object.entries(services).flatMap(([name, service]) =>
+      Object.entries(dependsOn(service))
+        .filter(([callee, { condition }]) => {
+          if (condition !== 'service_healthy') return false;
+          const check = services[callee]?.healthcheck;
+          const test = check?.test;
+          return (
+            check?.disable === true ||
+            test === undefined ||
+            (Array.isArray(test) && test[0] === 'NONE')
+          );
+        })
+        .map(([callee]) => `${name} -> ${callee}`),
+    );
+    expect(untested).toEqual([]);
+  });
+
+  describe('TRANSPORT', () => {
+    it('is tcp when unset or empty on the host', () => {
+      for (const name of MODULE_NAMES) {
+        expect(settingsOf(name).transport).toBe('tcp');
+        expect(settingsOf(name, { TRANSPORT: '' }).transport).toBe('tcp');
+      }
+    });
+
+    it.each(TRANSPORT_NAMES)('is taken from the host: TRANSPORT=%s', (transport) => {
+      for (const name of MODULE_NAMES) {
+        expect(settingsOf(name, { TRANSPORT: transport }).transport).toBe(transport);
+      }
+    });
+
+    it('is refused when the host gives one the settings do not know', () => {
+      expect(() => settingsOf('processor', { TRANSPORT: 'kafka' })).toThrow(/TRANSPORT|kafka/);
+    });
+
+    it('is interpolated the way this test reads it (no other `$` form in any environment)', () => {
+      const unread = appServices.flatMap(([name, service]) =>
+        Object.entries(rawEnv(service))
+          .filter(([, value]) => value?.replace(INTERPOLATION, '').includes('$'))
+          .map(([key]) => `${name}: ${key}`),
+      );
+      expect(unread).toEqual([]);
+    });
+
+    it('resolves ${VAR}, ${VAR:-default}, ${VAR-default}, $VAR and $$ as Compose does', () => {
+      expect(interpolate('${A:-x}', {})).toBe('x');
+      expect(interpolate('${A:-x}', { A: '' })).toBe('x');
+      expect(interpolate('${A:-x}', { A: 'y' })).toBe('y');
+      expect(interpolate('${A-x}', { A: '' })).toBe('');
+      expect(interpolate('${A-x}', {})).toBe('x');
+      expect(interpolate('a${A}b$A$$A', { A: 'y' })).toBe('ayby$A');
+    });
+  });
+
+  describe.each(BROKER_TRANSPORTS)('broker of TRANSPORT=%s', (transport) => {
+    const broker = BROKERS[transport];
+    const brokerName = (): string => brokersOf(transport)[0] ?? '';
+    const brokerService = (): Service => services[brokerName()] ?? {};
+
+    it('is exactly one service, under the profile named like the transport', () => {
+      expect(brokersOf(transport)).toHaveLength(1);
+    });
+
+    it("runs the broker's image (not this project's)", () => {
+      expect(brokerService().build).toBeUndefined();
+      expect(String(brokerService().image)).toMatch(broker.image);
+      if (broker.command) expect(commandLine(brokerService())).toMatch(broker.command);
+    });
+
+    it.each(MODULE_NAMES)(
+      "is what %s's URL names: its service name, on the port the broker listens on",
+      (name) => {
+        const url = new URL(broker.url(settingsOf(name, { TRANSPORT: transport })));
+        // A URL without a port means the protocol's default, which is the broker's standard port.
+        expect({ host: url.hostname, port: Number(url.port || broker.port) }).toEqual({
+          host: brokerName(),
+          port: broker.port,
+        });
+      },
+    );
+
+    it.each(MODULE_NAMES)('is waited for by %s, which still runs without it', (name) => {
+      expect(dependsOn(services[name] ?? {})[brokerName()]).toMatchObject({ required: false });
+    });
+  });
+
   describe.each(MODULE_NAMES)('service %s', (name) => {
     const service = (): Service => services[name] ?? {};
 
@@ -209,9 +439,12 @@ describe('docker-compose.yml', () => {
       expect(Object.keys(composeEnv(service())).filter((key) => !known.has(key))).toEqual([]);
     });
 
-    it('has an environment that loadSettings accepts', () => {
-      expect(() => settingsOf(name)).not.toThrow();
-    });
+    it.each(TRANSPORT_NAMES)(
+      'has an environment that loadSettings accepts (TRANSPORT=%s)',
+      (transport) => {
+        expect(() => settingsOf(name, { TRANSPORT: transport })).not.toThrow();
+      },
+    );
 
     it('listens on 0.0.0.0, so other containers can reach it', () => {
       expect(settingsOf(name).listenHost).toBe('0.0.0.0');
