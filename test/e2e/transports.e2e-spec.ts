@@ -12,7 +12,7 @@ import { startTestSystem } from '../support/test-system.js';
 
 interface TransportCase {
   readonly transport: TransportName;
-  /** Processor processes in the split run: more than one where the transport shares work. */
+  /** Processor processes in the split run (more than one where the transport shares work; 0: no split run). */
   readonly processors: number;
 }
 
@@ -24,6 +24,8 @@ const CASES: readonly TransportCase[] = [
   { transport: 'rmq', processors: 3 },
   { transport: 'redis', processors: 1 },
   { transport: 'mqtt', processors: 3 },
+  // In-process: the monolith only (there is nothing to split over).
+  { transport: 'local', processors: 0 },
 ];
 
 const BAD_BROKER_URLS = {
@@ -75,57 +77,59 @@ describe.each(CASES)('$transport transport', ({ transport, processors }) => {
     }
   });
 
-  it(`split: four kinds of process, ${processors} processor(s), and the file is still exact`, async () => {
-    env = {
-      TRANSPORT: transport,
-      OUTPUT_DIR: dir,
-      CLIENT_PORT: String(await freePort()),
-      SERVER_PORT: String(await freePort()),
-      PROCESSOR_PORT: String(await freePort()),
-      SAVER_PORT: String(await freePort()),
-      LOG_LEVEL: 'log',
-      RETRY_BASE_MS: '50',
-      RETRY_MAX_MS: '500',
-      REPAIR_GRACE_MS: '500',
-    };
-    const started = [
-      spawn('saver'),
-      ...Array.from({ length: processors }, () => spawn('processor')),
-      spawn('server'),
-      spawn('client'),
-    ];
-    // Every replica subscribed before the run, so that each can take a share.
-    await Promise.all(
-      started.map((child) => child.waitForLog(`started ${child.name} over ${transport}`)),
-    );
-    const baseUrl = `http://127.0.0.1:${env.CLIENT_PORT}`;
-    await waitForHttp(baseUrl);
+  // There is no split run on the in-process transport: it has one process by definition.
+  if (processors > 0)
+    it(`split: four kinds of process, ${processors} processor(s), and the file is still exact`, async () => {
+      env = {
+        TRANSPORT: transport,
+        OUTPUT_DIR: dir,
+        CLIENT_PORT: String(await freePort()),
+        SERVER_PORT: String(await freePort()),
+        PROCESSOR_PORT: String(await freePort()),
+        SAVER_PORT: String(await freePort()),
+        LOG_LEVEL: 'log',
+        RETRY_BASE_MS: '50',
+        RETRY_MAX_MS: '500',
+        REPAIR_GRACE_MS: '500',
+      };
+      const started = [
+        spawn('saver'),
+        ...Array.from({ length: processors }, () => spawn('processor')),
+        spawn('server'),
+        spawn('client'),
+      ];
+      // Every replica subscribed before the run, so that each can take a share.
+      await Promise.all(
+        started.map((child) => child.waitForLog(`started ${child.name} over ${transport}`)),
+      );
+      const baseUrl = `http://127.0.0.1:${env.CLIENT_PORT}`;
+      await waitForHttp(baseUrl);
 
-    const { body } = await startRun(baseUrl, {
-      connection_count: 10,
-      connection_value: 60,
-      delay_range: 0.5,
-      wait: 'saved',
+      const { body } = await startRun(baseUrl, {
+        connection_count: 10,
+        connection_value: 60,
+        delay_range: 0.5,
+        wait: 'saved',
+      });
+      expect({ state: body.state, failed: body.failed }).toEqual({ state: 'completed', failed: 0 });
+      const results = await expectOrderedFile(body.file, body);
+
+      const workers = new Set(results.map((result) => Number(result.processor.split(':').pop())));
+      const processorPids = new Set(
+        started.filter((child) => child.name === 'processor').map((child) => child.pid),
+      );
+      expect([...workers].every((pid) => processorPids.has(pid))).toBe(true);
+      if (processors > 1) expect(workers.size).toBeGreaterThan(1);
+
+      if (transport === 'redis') {
+        // Pub/sub would hand every task to every processor: a second one must refuse to start.
+        const second = spawn('processor');
+        expect(await second.exitCode()).toBe(1);
+        expect(second.log).toContain('cannot share work');
+      }
     });
-    expect({ state: body.state, failed: body.failed }).toEqual({ state: 'completed', failed: 0 });
-    const results = await expectOrderedFile(body.file, body);
 
-    const workers = new Set(results.map((result) => Number(result.processor.split(':').pop())));
-    const processorPids = new Set(
-      started.filter((child) => child.name === 'processor').map((child) => child.pid),
-    );
-    expect([...workers].every((pid) => processorPids.has(pid))).toBe(true);
-    if (processors > 1) expect(workers.size).toBeGreaterThan(1);
-
-    if (transport === 'redis') {
-      // Pub/sub would hand every task to every processor: a second one must refuse to start.
-      const second = spawn('processor');
-      expect(await second.exitCode()).toBe(1);
-      expect(second.log).toContain('cannot share work');
-    }
-  });
-
-  if (transport !== 'tcp') {
+  if (transport !== 'tcp' && transport !== 'local') {
     it('reports a broker that cannot be reached in the run, without crashing or hanging', async () => {
       const sut = await startTestSystem({
         TRANSPORT: transport,

@@ -40,9 +40,15 @@ interface Dependency {
   required: boolean;
 }
 
-type BrokerTransport = Exclude<TransportName, 'tcp'>;
+/** Transports with a broker (tcp has none; local runs in one process only, never in compose). */
+type BrokerTransport = Exclude<TransportName, 'tcp' | 'local'>;
 
-const BROKER_TRANSPORTS = TRANSPORT_NAMES.filter((name): name is BrokerTransport => name !== 'tcp');
+const BROKER_TRANSPORTS = TRANSPORT_NAMES.filter(
+  (name): name is BrokerTransport => name !== 'tcp' && name !== 'local',
+);
+
+/** Every transport a compose service can use: all but the in-process one. */
+const COMPOSE_TRANSPORTS = TRANSPORT_NAMES.filter((name) => name !== 'local');
 
 /**
  * Each broker transport: where its URL lands in the settings, the image that runs its broker and
@@ -365,10 +371,14 @@ describe('docker-compose.yml', () => {
       }
     });
 
-    it.each(TRANSPORT_NAMES)('is taken from the host: TRANSPORT=%s', (transport) => {
+    it.each(COMPOSE_TRANSPORTS)('is taken from the host: TRANSPORT=%s', (transport) => {
       for (const name of MODULE_NAMES) {
         expect(settingsOf(name, { TRANSPORT: transport }).transport).toBe(transport);
       }
+    });
+
+    it('is refused as local: one module per container cannot call its peers in-process', () => {
+      expect(() => settingsOf('processor', { TRANSPORT: 'local' })).toThrow(/TRANSPORT=local/);
     });
 
     it('is refused when the host gives one the settings do not know', () => {
@@ -439,7 +449,7 @@ describe('docker-compose.yml', () => {
       expect(Object.keys(composeEnv(service())).filter((key) => !known.has(key))).toEqual([]);
     });
 
-    it.each(TRANSPORT_NAMES)(
+    it.each(COMPOSE_TRANSPORTS)(
       'has an environment that loadSettings accepts (TRANSPORT=%s)',
       (transport) => {
         expect(() => settingsOf(name, { TRANSPORT: transport })).not.toThrow();

@@ -114,6 +114,12 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     (error) =>
       `${Object.values(error.constraints ?? {}).join('; ')} (got ${JSON.stringify(given[error.property])})`,
   );
+  if (
+    parsed.TRANSPORT === 'local' &&
+    !MODULE_NAMES.every((name) => parsed.MODULES.includes(name))
+  ) {
+    problems.push('TRANSPORT=local runs in one process only: MODULES must name all four modules');
+  }
   if (parsed.RETRY_BASE_MS > parsed.RETRY_MAX_MS) {
     problems.push('RETRY_BASE_MS must not be greater than RETRY_MAX_MS');
   }

@@ -5,7 +5,7 @@ export type ModuleName = (typeof MODULE_NAMES)[number];
 /** Modules that other modules call through a transport (the client is reached over HTTP only). */
 export type PeerRole = Exclude<ModuleName, 'client'>;
 
-export const TRANSPORT_NAMES = ['tcp', 'nats', 'rmq', 'redis', 'mqtt'] as const;
+export const TRANSPORT_NAMES = ['tcp', 'nats', 'rmq', 'redis', 'mqtt', 'local'] as const;
 export type TransportName = (typeof TRANSPORT_NAMES)[number];
 
 export interface Endpoint {

@@ -9,6 +9,7 @@ import {
   type RedisOptions,
 } from '@nestjs/microservices';
 import type { PeerRole, Settings } from '../settings/settings.js';
+import { LocalClient, LocalServer } from './local-transport.js';
 
 /**
  * The one place that knows the transport: turns (settings, role) into the options of a Nest
@@ -39,6 +40,11 @@ export function clientOptions(
       };
     case 'redis':
       return { transport: Transport.REDIS, options: redisOptions(brokers.redisUrl) };
+    case 'local':
+      return {
+        customClass: LocalClient as unknown as CustomClientOptions['customClass'],
+        options: { role },
+      };
     case 'mqtt':
       return {
         // Nest types customClass as a ClientProxy of string statuses; ClientMqtt's are narrower.
@@ -81,6 +87,8 @@ export function serverOptions(settings: Settings, role: PeerRole): MicroserviceO
       };
     case 'redis':
       return { transport: Transport.REDIS, options: redisOptions(brokers.redisUrl) };
+    case 'local':
+      return { strategy: new LocalServer(role) };
     case 'mqtt':
       return {
         strategy: new SharedSubscriptionMqttServer(groupOf(role), { url: brokers.mqttUrl }),
