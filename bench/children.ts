@@ -107,6 +107,14 @@ export class Child {
     }
   }
 
+  /** CPU time (user + system) the process has used so far, in ms (Linux USER_HZ is 100). */
+  cpuMs(): number {
+    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  }
+
   /** SIGTERM, then SIGKILL if it has not stopped within `withinMs`; answers the exit code. */
   async stop(withinMs = 15_000): Promise<number | null> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;

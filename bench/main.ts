@@ -45,7 +45,10 @@ async function bench(options: BenchOptions): Promise<BenchReport> {
   const started = performance.now();
   const machine = describeMachine();
   const wants = (scenario: string) => options.scenarios.includes(scenario as never);
-  const { variants, notes } = await selectVariants(options.variants);
+  const { variants, notes } = await selectVariants(
+    options.variants,
+    (variant) => variant.brokerPort === undefined || options.brokers !== 'none',
+  );
   for (const note of notes) log.step(note);
   log.step(
     `${options.profile} profile, repeat ${options.repeat}, scenarios ${options.scenarios.join(', ')}`,
@@ -63,8 +66,7 @@ async function bench(options: BenchOptions): Promise<BenchReport> {
     baselines = await runBaselines({ loads, window: options.window, repeat: options.repeat }, log);
   }
   let e2e: E2eResult[] = [];
-  if (wants('e2e'))
-    e2e = await runE2e(variants, options.e2eShapes, options.repeat, log, options.childNodeArgs);
+  if (wants('e2e')) e2e = await runE2e(variants, options, log);
   let latency: LatencyResult | undefined;
   if (wants('latency')) {
     const monolith = variantNamed(variants, 'monolith-tcp', 'the latency scenario');
@@ -111,6 +113,7 @@ async function bench(options: BenchOptions): Promise<BenchReport> {
       delay: options.delay,
       memoryShapes: options.memoryShapes,
       childNodeArgs: options.childNodeArgs,
+      brokers: options.brokers,
     },
     settings: givenSettings(),
     notes,
@@ -136,7 +139,12 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${renderMarkdown(report)}`);
   if (options.out) {
     await mkdir(dirname(options.out), { recursive: true });
-    await writeFile(options.out, `${JSON.stringify(report, null, 2)}\n`);
+    // Three decimals are plenty for ms, MB and ratios.
+    const rounded = (_key: string, value: unknown) =>
+      typeof value === 'number' && !Number.isInteger(value)
+        ? Math.round(value * 1000) / 1000
+        : value;
+    await writeFile(options.out, `${JSON.stringify(report, rounded, 2)}\n`);
     process.stderr.write(`\nreport written to ${options.out}\n`);
   }
 }

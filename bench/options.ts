@@ -28,11 +28,19 @@ export interface BenchOptions {
   readonly out?: string;
   /** Extra node options for the split system's processes (e.g. --cpu-prof). */
   readonly childNodeArgs: readonly string[];
+  /**
+   * Broker variants: `none`; `light` (default: end to end on a tenth of the first shape only, so
+   * the bench stays within minutes); `full` (every shape, like TCP).
+   */
+  readonly brokers: BrokerDepth;
 }
+
+export const BROKER_DEPTHS = ['none', 'light', 'full'] as const;
+export type BrokerDepth = (typeof BROKER_DEPTHS)[number];
 
 const PROFILES: Record<
   Profile,
-  Omit<BenchOptions, 'scenarios' | 'variants' | 'out' | 'childNodeArgs'>
+  Omit<BenchOptions, 'scenarios' | 'variants' | 'out' | 'childNodeArgs' | 'brokers'>
 > = {
   quick: {
     profile: 'quick',
@@ -74,6 +82,8 @@ export const USAGE = `npm run bench -- [options]
   --full               adds the 1M-task memory run (1000×1000)
   --repeat <n>         measured repeats of each figure (default 3; --quick 2)
   --variants <list>    system variants, e.g. monolith-tcp,split-tcp (default: all available)
+  --brokers <depth>    broker variants: none | light (default: e2e on a tenth of the first
+                       shape only) | full (every shape, like TCP)
   --shapes <list>      end-to-end shapes, e.g. 100x1000,10x10000
   --memory-shapes <l>  memory shapes, e.g. 100x100,100x1000,1000x1000
   --delay <seconds>    delay_range of the delay scenario (default 1)
@@ -115,6 +125,7 @@ export function parseOptions(args: readonly string[], now = new Date()): BenchOp
       out: { type: 'string' },
       'no-save': { type: 'boolean', default: false },
       'child-node-args': { type: 'string' },
+      brokers: { type: 'string', default: 'light' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -133,6 +144,9 @@ export function parseOptions(args: readonly string[], now = new Date()): BenchOp
     throw new Error('--repeat must be an integer ≥ 1');
   const delaySeconds = values.delay === undefined ? base.delay.seconds : Number(values.delay);
   if (!(delaySeconds >= 0)) throw new Error('--delay must be a number ≥ 0');
+  const brokers = values.brokers as BrokerDepth;
+  if (!BROKER_DEPTHS.includes(brokers))
+    throw new Error(`--brokers is one of ${BROKER_DEPTHS.join(', ')}`);
   const stamp = now.toISOString().replace(/:/g, '-');
   return {
     ...base,
@@ -145,6 +159,7 @@ export function parseOptions(args: readonly string[], now = new Date()): BenchOp
       : base.memoryShapes,
     delay: { ...base.delay, seconds: delaySeconds },
     ...(values['no-save'] ? {} : { out: values.out ?? `bench/results/${stamp}.json` }),
+    brokers,
     childNodeArgs: (values['child-node-args'] ?? '').split(' ').filter((arg) => arg.length > 0),
   };
 }

@@ -20,6 +20,12 @@ const ratio = (value: number | undefined): string =>
   value === undefined ? 'n/a' : `${value.toFixed(2)}×`;
 const mark = (met: boolean | null): string => (met === null ? '–' : met ? 'yes' : '**no**');
 
+/** Median CPU seconds of each process, e.g. "client 3.1, server 4.0". */
+const cpuText = (cpu: Record<string, Summary>): string =>
+  Object.entries(cpu)
+    .map(([name, ms]) => `${name} ${number(ms.median / 1000, 1)}`)
+    .join(', ');
+
 function timingRows(figures: readonly TimingFigure[]): string[][] {
   return figures.map((f) => [f.figure, f.source, spread(f.p50, 2), spread(f.p99, 2)]);
 }
@@ -78,6 +84,7 @@ export function renderMarkdown(report: BenchReport): string {
           'tasks/s (elapsedMs)',
           '÷ 1-hop',
           '÷ 2-hop',
+          'CPU s per run',
         ],
         report.e2e.map((e) => [
           e.variant,
@@ -87,6 +94,7 @@ export function renderMarkdown(report: BenchReport): string {
           spread(e.tasksPerSecondByElapsed),
           ratio(e.ratioTo1Hop),
           ratio(e.ratioTo2Hop),
+          cpuText(e.cpuMs),
         ]),
       ),
     );

@@ -21,6 +21,20 @@ export interface SystemUnderTest {
   close(): Promise<void>;
 }
 
+/** CPU time used so far by each process of the system, ms: the split modules, or this process. */
+export function cpuByProcess(sut: SystemUnderTest): Record<string, number> {
+  if (sut.processes.size === 0) {
+    const { user, system } = process.cpuUsage();
+    return { monolith: (user + system) / 1000 };
+  }
+  const out: Record<string, number> = {};
+  for (const name of ['client', 'server', 'processor', 'saver']) {
+    const child = sut.processes.get(name);
+    if (child) out[name] = child.cpuMs();
+  }
+  return out;
+}
+
 /** What every system of the bench gets, over the bench's own environment: quiet logs, own folder. */
 const benchEnvironment = (outputDir: string): Record<string, string> => ({
   OUTPUT_DIR: outputDir,

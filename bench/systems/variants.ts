@@ -15,11 +15,12 @@ export interface SystemVariant {
   readonly brokerPort?: number;
 }
 
-const tcp = (mode: SystemMode): SystemVariant => ({
-  name: `${mode}-tcp`,
+/** A transport without a broker: TCP, or `local` (in-process calls, monolith only). */
+const direct = (mode: SystemMode, transport: 'tcp' | 'local'): SystemVariant => ({
+  name: `${mode}-${transport}`,
   mode,
-  transport: 'tcp',
-  env: { TRANSPORT: 'tcp' },
+  transport,
+  env: { TRANSPORT: transport },
 });
 
 /** A broker transport, always on the broker's default port on 127.0.0.1. */
@@ -41,8 +42,9 @@ const broker = (
  * only when the system accepts its TRANSPORT and its broker answers on 127.0.0.1.
  */
 export const SYSTEM_VARIANTS: readonly SystemVariant[] = [
-  tcp('monolith'),
-  tcp('split'),
+  direct('monolith', 'tcp'),
+  direct('split', 'tcp'),
+  direct('monolith', 'local'),
   broker('split', 'nats', 'NATS_URL', 'nats://127.0.0.1:4222'),
   broker('split', 'rmq', 'RMQ_URL', 'amqp://guest:guest@127.0.0.1:5672'),
   broker('split', 'redis', 'REDIS_URL', 'redis://127.0.0.1:6379'),
@@ -66,7 +68,7 @@ export async function unavailable(variant: SystemVariant): Promise<string | unde
 /** The variants asked for (by name; all when `names` is empty), with a note for each one skipped. */
 export async function selectVariants(
   names: readonly string[],
-  include: (variant: SystemVariant) => boolean = () => true,
+  include: (variant: SystemVariant) => boolean,
 ): Promise<{ variants: SystemVariant[]; notes: string[] }> {
   const unknown = names.filter((name) => !SYSTEM_VARIANTS.some((v) => v.name === name));
   if (unknown.length > 0) {
