@@ -8,7 +8,11 @@ import type { ModuleName, PeerRole, Settings } from './common/settings/settings.
 import { SettingsModule } from './common/settings/settings.module.js';
 import { BrokerAckInterceptor } from './common/transport/broker-ack.interceptor.js';
 import { assertSoleConsumer } from './common/transport/sole-consumer.js';
-import { listeningPort, serverOptions } from './common/transport/transport-options.js';
+import {
+  acknowledgesToBroker,
+  listeningPort,
+  serverOptions,
+} from './common/transport/transport-options.js';
 import { ProcessorModule } from './processor/processor.module.js';
 import { SaverModule } from './saver/saver.module.js';
 import { ServerModule } from './server/server.module.js';
@@ -29,7 +33,10 @@ class ModuleContext {
     return {
       module: ModuleContext,
       imports: [SettingsModule.forRoot(settings), feature],
-      providers: [{ provide: APP_INTERCEPTOR, useClass: BrokerAckInterceptor }],
+      // Only where the broker takes acknowledgements: an interceptor costs on every message.
+      providers: acknowledgesToBroker(settings)
+        ? [{ provide: APP_INTERCEPTOR, useClass: BrokerAckInterceptor }]
+        : [],
     };
   }
 }

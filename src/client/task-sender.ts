@@ -1,26 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClientProxyFactory, type ClientProxy } from '@nestjs/microservices';
-import {
-  catchError,
-  EMPTY,
-  from,
-  lastValueFrom,
-  map,
-  merge,
-  mergeMap,
-  range,
-  type Observable,
-} from 'rxjs';
+import pLimit from 'p-limit';
+import { from, lastValueFrom, merge, mergeMap, range, type Observable } from 'rxjs';
 import type { Ack, Task } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
 import type { Settings } from '../common/settings/settings.js';
 import { SETTINGS } from '../common/settings/settings.module.js';
-import {
-  retryPolicy,
-  sendWithRetry,
-  type RetryPolicy,
-} from '../common/transport/send-with-retry.js';
 import { ThrottledLog } from '../common/throttled-log.js';
+import {
+  requestWithRetry,
+  retryPolicy,
+  type RetryPolicy,
+} from '../common/transport/request-with-retry.js';
 import { clientOptions } from '../common/transport/transport-options.js';
 import type { Run } from './run.js';
 
@@ -38,18 +29,25 @@ export class TaskSender {
   }
 
   /**
-   * Opens every connection and sends on all at once; each connection sends its tasks in idx order
-   * with at most `SEND_WINDOW` in flight. Resolves when every task is acknowledged or has failed.
+   * Opens every connection and sends on all at once. Each connection sends its tasks in idx order
+   * with at most `SEND_WINDOW` in flight, and the run at most `RUN_WINDOW` over all of them (what a
+   * run has in flight waits somewhere in memory, at the server or in a broker). Resolves when every
+   * task is acknowledged or has failed.
    */
   async sendRun(run: Run): Promise<void> {
     const { connectionCount, connectionValue } = run.shape;
+    const runSlot = pLimit(this.settings.runWindow);
     await this.withConnections(connectionCount, (proxies) =>
       merge(
         ...proxies.map((proxy, at) =>
           range(1, connectionValue).pipe(
-            // mergeMap calls its projection only when a window slot is free: the seq is taken then.
             mergeMap(
-              (idx) => this.deliver(proxy, run.nextTask(at + 1, idx, randomValue()), run, 'acked'),
+              (idx) =>
+                // The seq is taken when the task really goes out; both queues are first in, first out,
+                // so each connection still sends in idx order.
+                runSlot(() =>
+                  this.deliver(proxy, run.nextTask(at + 1, idx, randomValue()), run, 'acked'),
+                ),
               this.settings.sendWindow,
             ),
           ),
@@ -84,25 +82,23 @@ export class TaskSender {
     }
   }
 
-  private deliver(
+  /** Sends one task; counts it acknowledged (or resent), or failed once every retry is spent. */
+  private async deliver(
     proxy: ClientProxy,
     task: Task,
     run: Run,
     count: 'acked' | 'resent',
-  ): Observable<void> {
-    return sendWithRetry<Ack>(proxy, Patterns.serverTask, task, this.policy).pipe(
-      map(() => {
-        run[count]++;
-      }),
-      catchError((error: unknown) => {
-        if (count === 'acked') run.failed++;
-        run.noteError(`seq ${task.seq} not acknowledged: ${describe(error)}`);
-        this.unacknowledged.report(
-          `run ${run.runId} seq ${task.seq}: not acknowledged (${describe(error)})`,
-        );
-        return EMPTY;
-      }),
-    );
+  ): Promise<void> {
+    try {
+      await requestWithRetry<Ack>(proxy, Patterns.serverTask, task, this.policy);
+      run[count]++;
+    } catch (error) {
+      if (count === 'acked') run.failed++;
+      run.noteError(`seq ${task.seq} not acknowledged: ${describe(error)}`);
+      this.unacknowledged.report(
+        `run ${run.runId} seq ${task.seq}: not acknowledged (${describe(error)})`,
+      );
+    }
   }
 }
 

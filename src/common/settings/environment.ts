@@ -77,6 +77,8 @@ export class Environment {
   @Type(() => Number) @Min(0) @Max(3600) MAX_DELAY = 60;
 
   @Type(() => Number) @IsInt() @Min(1) @Max(10_000) SEND_WINDOW = 64;
+  @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000) RUN_WINDOW = 2048;
+  @Type(() => Number) @IsInt() @Min(1) @Max(10_000) LINK_WINDOW = 256;
   @Type(() => Number) @IsInt() @Min(1) @Max(64) LINK_SOCKETS = 4;
   @Type(() => Number) @IsInt() @Min(100) @Max(600_000) REQUEST_TIMEOUT_MS = 10_000;
   @Type(() => Number) @IsInt() @Min(0) @Max(1000) RETRY_ATTEMPTS = 10;
@@ -156,6 +158,8 @@ function toSettings(env: Environment): Settings {
       maxDelaySeconds: env.MAX_DELAY,
     },
     sendWindow: env.SEND_WINDOW,
+    runWindow: env.RUN_WINDOW,
+    linkWindow: env.LINK_WINDOW,
     linkSockets: env.LINK_SOCKETS,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     retry: { attempts: env.RETRY_ATTEMPTS, baseMs: env.RETRY_BASE_MS, maxMs: env.RETRY_MAX_MS },

@@ -39,8 +39,12 @@ export interface Settings {
     readonly maxTasks: number;
     readonly maxDelaySeconds: number;
   };
-  /** Requests in flight on one socket (client connections and internal hops alike). */
+  /** Requests in flight on one client connection. */
   readonly sendWindow: number;
+  /** Requests in flight for one run, over all its connections. */
+  readonly runWindow: number;
+  /** Requests in flight on one connection of an internal hop (server → processor, processor → saver). */
+  readonly linkWindow: number;
   /** Sockets each internal hop (server → processor, processor → saver) spreads its requests over. */
   readonly linkSockets: number;
   readonly requestTimeoutMs: number;

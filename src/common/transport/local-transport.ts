@@ -3,6 +3,7 @@ import {
   ClientProxy,
   Server,
   type CustomTransportStrategy,
+  type MessageHandler,
   type ReadPacket,
   type WritePacket,
 } from '@nestjs/microservices';
@@ -41,6 +42,11 @@ export class LocalServer extends Server implements CustomTransportStrategy {
 
   unwrap<T>(): T {
     return this as unknown as T;
+  }
+
+  /** Exact patterns first (see `withExactPatterns`): this runs for every message. */
+  override getHandlerByPattern(pattern: string): MessageHandler | null {
+    return this.messageHandlers.get(pattern) ?? super.getHandlerByPattern(pattern);
   }
 
   /** Runs the handler of `packet.pattern` and streams its answer to `respond`; answers a teardown. */

@@ -1,10 +1,9 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxyFactory, type ClientProxy } from '@nestjs/microservices';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { lastValueFrom } from 'rxjs';
 import type { PeerRole, Settings } from '../settings/settings.js';
 import { clientOptions } from './transport-options.js';
-import { retryPolicy, sendWithRetry, type RetryPolicy } from './send-with-retry.js';
+import { requestWithRetry, retryPolicy, type RetryPolicy } from './request-with-retry.js';
 
 interface Lane {
   readonly proxy: ClientProxy;
@@ -31,16 +30,14 @@ export class PeerLink implements OnApplicationShutdown {
     this.policy = retryPolicy(settings);
     this.lanes = Array.from({ length: settings.linkSockets }, () => ({
       proxy: ClientProxyFactory.create(clientOptions(settings, role)),
-      limit: pLimit(settings.sendWindow),
+      limit: pLimit(settings.linkWindow),
     }));
   }
 
   /** Sends a request on the least busy connection; retries transport failures with backoff. */
   send<R>(pattern: string, data: unknown): Promise<R> {
     const lane = this.pickLane();
-    return lane.limit(() =>
-      lastValueFrom(sendWithRetry<R>(lane.proxy, pattern, data, this.policy)),
-    );
+    return lane.limit(() => requestWithRetry<R>(lane.proxy, pattern, data, this.policy));
   }
 
   /** Requests waiting for a free slot plus requests in flight, over every connection. */

@@ -1,6 +1,10 @@
 import {
   ClientMqtt,
   ServerMqtt,
+  ServerNats,
+  ServerRedis,
+  ServerRMQ,
+  ServerTCP,
   Transport,
   type ClientOptions,
   type CustomClientOptions,
@@ -9,6 +13,7 @@ import {
   type RedisOptions,
 } from '@nestjs/microservices';
 import type { PeerRole, Settings } from '../settings/settings.js';
+import { withExactPatterns } from './exact-patterns.js';
 import { LocalClient, LocalServer } from './local-transport.js';
 
 /**
@@ -59,34 +64,31 @@ export function serverOptions(settings: Settings, role: PeerRole): MicroserviceO
   switch (settings.transport) {
     case 'tcp':
       return {
-        transport: Transport.TCP,
-        options: { host: settings.listenHost, port: settings.peers[role].port },
+        strategy: new TcpServer({ host: settings.listenHost, port: settings.peers[role].port }),
       };
     case 'nats':
       return {
-        transport: Transport.NATS,
         // Like the other brokers' listeners: keep trying until the broker is there.
-        options: {
+        strategy: new NatsServer({
           servers: [brokers.natsUrl],
           queue: groupOf(role),
           waitOnFirstConnect: true,
           maxReconnectAttempts: -1,
-        },
+        }),
       };
     case 'rmq':
       return {
-        transport: Transport.RMQ,
-        options: {
+        strategy: new RmqServer({
           urls: [brokers.rmqUrl],
           queue: groupOf(role),
           queueOptions: { durable: true },
           // Nest's default is noAck: true, which loses whatever a consumer held when it died.
           noAck: false,
           prefetchCount: brokers.rmqPrefetch,
-        },
+        }),
       };
     case 'redis':
-      return { transport: Transport.REDIS, options: redisOptions(brokers.redisUrl) };
+      return { strategy: new RedisServer(redisOptions(brokers.redisUrl)) };
     case 'local':
       return { strategy: new LocalServer(role) };
     case 'mqtt':
@@ -95,6 +97,12 @@ export function serverOptions(settings: Settings, role: PeerRole): MicroserviceO
       };
   }
 }
+
+// Nest's servers, each with the exact-pattern fast path.
+const TcpServer = withExactPatterns(ServerTCP);
+const NatsServer = withExactPatterns(ServerNats);
+const RmqServer = withExactPatterns(ServerRMQ);
+const RedisServer = withExactPatterns(ServerRedis);
 
 /**
  * Whether the transport takes an acknowledgement from the consumer once the message is dealt
@@ -120,7 +128,7 @@ export function listeningPort(
 
 const groupOf = (role: PeerRole): string => `ordered-pipeline.${role}`;
 
-function redisOptions(url: string): RedisOptions['options'] {
+function redisOptions(url: string): Required<RedisOptions>['options'] {
   const parsed = new URL(url);
   const db = Number(parsed.pathname.slice(1) || 0);
   return {
@@ -138,7 +146,7 @@ function redisOptions(url: string): RedisOptions['options'] {
  * (`$share/<group>/<topic>`), so that replicas of a role share its messages instead of each
  * getting all of them. Handlers keep their plain patterns.
  */
-export class SharedSubscriptionMqttServer extends ServerMqtt {
+export class SharedSubscriptionMqttServer extends withExactPatterns(ServerMqtt) {
   constructor(
     private readonly group: string,
     options: Required<MqttOptions>['options'],
