@@ -13,6 +13,7 @@ import {
   type RedisOptions,
 } from '@nestjs/microservices';
 import type { PeerRole, Settings } from '../settings/settings.js';
+import { CorkedJsonSocket } from './corked-json-socket.js';
 import { withExactPatterns } from './exact-patterns.js';
 import { LocalClient, LocalServer } from './local-transport.js';
 
@@ -29,7 +30,10 @@ export function clientOptions(
   const { brokers } = settings;
   switch (settings.transport) {
     case 'tcp':
-      return { transport: Transport.TCP, options: { ...settings.peers[role] } };
+      return {
+        transport: Transport.TCP,
+        options: { ...settings.peers[role], socketClass: CorkedJsonSocket },
+      };
     case 'nats':
       return { transport: Transport.NATS, options: { servers: [brokers.natsUrl] } };
     case 'rmq':
@@ -64,7 +68,11 @@ export function serverOptions(settings: Settings, role: PeerRole): MicroserviceO
   switch (settings.transport) {
     case 'tcp':
       return {
-        strategy: new TcpServer({ host: settings.listenHost, port: settings.peers[role].port }),
+        strategy: new TcpServer({
+          host: settings.listenHost,
+          port: settings.peers[role].port,
+          socketClass: CorkedJsonSocket,
+        }),
       };
     case 'nats':
       return {
