@@ -1,9 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { join } from 'node:path';
-import { bufferTime, concatMap, filter, lastValueFrom, mergeAll, Subject } from 'rxjs';
+import { performance } from 'node:perf_hooks';
+import { bufferTime, concatMap, filter, lastValueFrom, mergeAll, Subject, tap } from 'rxjs';
 import type { SaverRunState, SaverStatus } from '../common/contracts/messages.js';
 import { releaseInOrder, type Sequenced } from './release-in-order.operator.js';
 import { ReorderBuffer } from './reorder-buffer.js';
+import { saverProbe } from './saver-probe.js';
 import { RunFile } from './run-file.js';
 
 export interface PipelineOptions {
@@ -42,12 +44,21 @@ export class RunPipeline {
     this.buffer = new ReorderBuffer<string>(total, file.linesAtOpen + 1);
     const writes$ = this.input.pipe(
       releaseInOrder(this.buffer, () => this.duplicates++),
+      tap((lines) =>
+        saverProbe()?.released(
+          runId,
+          this.buffer.next - lines.length,
+          lines.length,
+          performance.now(),
+        ),
+      ),
       mergeAll(),
       bufferTime(options.flushMs, null, options.batchMax),
       filter((lines) => lines.length > 0),
       // concatMap: never two writes to the file at once; lines released meanwhile wait their turn.
       concatMap(async (lines) => {
         await this.file.append(lines.join(''));
+        saverProbe()?.written(runId, this.written + 1, lines.length, performance.now());
         this.written += lines.length;
         this.lastProgressAt = Date.now();
       }),
@@ -74,6 +85,7 @@ export class RunPipeline {
       return false;
     }
     const before = this.duplicates;
+    saverProbe()?.received(this.runId, seq, performance.now());
     this.input.next({ seq, item: line });
     return this.duplicates === before;
   }

@@ -1,0 +1,83 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RunPipeline, runFilePath } from './run-pipeline.js';
+import { setSaverProbe } from './saver-probe.js';
+
+const line = (seq: number) => `{"seq":${seq}}\n`;
+
+describe(RunPipeline.name, () => {
+  let dir: string;
+  const options = () => ({ outputDir: dir, flushMs: 1, batchMax: 3 });
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'run-pipeline-'));
+  });
+
+  afterEach(async () => {
+    setSaverProbe(undefined);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes lines in seq order whatever the arrival order, and completes on the last one', async () => {
+    const sut = await RunPipeline.open('run-a', 7, options());
+    for (const seq of [3, 1, 7, 2, 2, 6, 5, 4]) sut.push(seq, line(seq));
+    await sut.finished;
+    expect(await readFile(runFilePath(dir, 'run-a'), 'utf8')).toBe(
+      [1, 2, 3, 4, 5, 6, 7].map(line).join(''),
+    );
+    expect(sut.completed).toBe(true);
+    expect(sut.status(10)).toMatchObject({
+      state: 'completed',
+      written: 7,
+      duplicates: 1,
+      missing: [],
+    });
+    expect(sut.push(4, line(4))).toBe(false);
+  });
+
+  it('reports the gap it waits for, and the results it holds behind it', async () => {
+    const sut = await RunPipeline.open('run-b', 5, options());
+    for (const seq of [1, 3, 5]) sut.push(seq, line(seq));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(sut.status(10)).toMatchObject({
+      state: 'writing',
+      written: 1,
+      waitingFor: 2,
+      buffered: 2,
+      missing: [2, 4],
+    });
+    await sut.close();
+    // Held results are not written on close: they come again through the repair.
+    expect(await readFile(runFilePath(dir, 'run-b'), 'utf8')).toBe(line(1));
+  });
+
+  it('picks up a file that holds a prefix and cuts its torn last line', async () => {
+    await writeFile(runFilePath(dir, 'run-c'), `${line(1)}${line(2)}{"seq":3,"tor`);
+    const sut = await RunPipeline.open('run-c', 4, options());
+    expect(sut.status(10)).toMatchObject({ written: 2, waitingFor: 3, missing: [3, 4] });
+    for (const seq of [4, 1, 3]) sut.push(seq, line(seq));
+    await sut.finished;
+    expect(await readFile(runFilePath(dir, 'run-c'), 'utf8')).toBe([1, 2, 3, 4].map(line).join(''));
+  });
+
+  it('refuses a file that holds more lines than the run has tasks', async () => {
+    await writeFile(runFilePath(dir, 'run-d'), [1, 2, 3].map(line).join(''));
+    await expect(RunPipeline.open('run-d', 2, options())).rejects.toThrow('more than the run');
+  });
+
+  it('tells the probe when each result arrives, leaves the buffer and is written', async () => {
+    const events: string[] = [];
+    setSaverProbe({
+      received: (_run, seq) => events.push(`received ${seq}`),
+      released: (_run, first, count) => events.push(`released ${first}+${count}`),
+      written: (_run, first, count) => events.push(`written ${first}+${count}`),
+    });
+    const sut = await RunPipeline.open('run-e', 2, options());
+    sut.push(2, line(2));
+    sut.push(1, line(1));
+    await sut.finished;
+    expect(events).toEqual(['received 2', 'received 1', 'released 1+2', 'written 1+2']);
+  });
+});
