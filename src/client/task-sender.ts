@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClientProxyFactory, type ClientProxy } from '@nestjs/microservices';
-import pLimit from 'p-limit';
 import { from, lastValueFrom, merge, mergeMap, range, type Observable } from 'rxjs';
 import type { Ack, Task } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
@@ -29,26 +28,24 @@ export class TaskSender {
   }
 
   /**
-   * Opens every connection and sends on all at once. Each connection sends its tasks in idx order
-   * with at most `SEND_WINDOW` in flight, and the run at most `RUN_WINDOW` over all of them (what a
-   * run has in flight waits somewhere in memory, at the server or in a broker). Resolves when every
-   * task is acknowledged or has failed.
+   * Opens every connection and sends on all at once; each connection sends its tasks in idx order,
+   * pipelined. What a run has in flight waits somewhere (at the server, in a broker), so the run as
+   * a whole keeps to `RUN_WINDOW`: each connection gets `SEND_WINDOW` slots, fewer when there are
+   * so many connections that together they would exceed it (at least one each). Resolves when
+   * every task is acknowledged or has failed.
    */
   async sendRun(run: Run): Promise<void> {
     const { connectionCount, connectionValue } = run.shape;
-    const runSlot = pLimit(this.settings.runWindow);
+    const { sendWindow, runWindow } = this.settings;
+    const window = Math.max(1, Math.min(sendWindow, Math.floor(runWindow / connectionCount)));
     await this.withConnections(connectionCount, (proxies) =>
       merge(
         ...proxies.map((proxy, at) =>
           range(1, connectionValue).pipe(
+            // mergeMap calls its projection only when a window slot is free: the seq is taken then.
             mergeMap(
-              (idx) =>
-                // The seq is taken when the task really goes out; both queues are first in, first out,
-                // so each connection still sends in idx order.
-                runSlot(() =>
-                  this.deliver(proxy, run.nextTask(at + 1, idx, randomValue()), run, 'acked'),
-                ),
-              this.settings.sendWindow,
+              (idx) => this.deliver(proxy, run.nextTask(at + 1, idx, randomValue()), run, 'acked'),
+              window,
             ),
           ),
         ),

@@ -77,7 +77,7 @@ export class Environment {
   @Type(() => Number) @Min(0) @Max(3600) MAX_DELAY = 60;
 
   @Type(() => Number) @IsInt() @Min(1) @Max(10_000) SEND_WINDOW = 64;
-  @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000) RUN_WINDOW = 1024;
+  @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000) RUN_WINDOW = 4096;
   @Type(() => Number) @IsInt() @Min(1) @Max(10_000) LINK_WINDOW = 256;
   @Type(() => Number) @IsInt() @Min(1) @Max(64) LINK_SOCKETS = 4;
   @Type(() => Number) @IsInt() @Min(100) @Max(600_000) REQUEST_TIMEOUT_MS = 10_000;
