@@ -58,7 +58,7 @@ export class ProcessorService implements BeforeApplicationShutdown {
 
   private async process(task: Task): Promise<boolean> {
     const delayMs = randomInt(0, Math.round(task.delayRange * 1000) + 1);
-    await sleep(delayMs);
+    if (delayMs > 0) await sleep(delayMs);
     const result: Result = { ...task, processedAt: Date.now(), delayMs, processor: this.id };
     try {
       await this.saver.send(Patterns.saverResult, result);
