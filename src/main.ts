@@ -21,9 +21,11 @@ async function main(): Promise<void> {
 
   // Installed before start-up, so a signal that comes while the modules start still stops them cleanly.
   let system: Promise<RunningSystem | undefined> = Promise.resolve(undefined);
+  let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) process.exit(130);
+    stopping = true;
     logger.log(`${signal}: stopping (a second signal ends the process at once)`);
-    process.once(signal, () => process.exit(130));
     system
       .then((running) => running?.close())
       .then(
@@ -34,8 +36,8 @@ async function main(): Promise<void> {
         },
       );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   // Broker clients sometimes reject promises nobody can reach (amqp-connection-manager rejects
   // replies still queued when a channel closes): log them, do not die of them.
   process.on('unhandledRejection', (reason: unknown) => {

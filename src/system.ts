@@ -60,8 +60,14 @@ export interface RunningSystem {
 export async function startSystem(settings: Settings): Promise<RunningSystem> {
   const logger = new Logger('System');
   const started: Closable[] = [];
+  // Every module is closed, even when one before it fails: the saver last, flushing its files.
   const close = async (): Promise<void> => {
-    for (const app of [...started].reverse()) await app.close();
+    const failures: unknown[] = [];
+    for (const app of [...started].reverse()) {
+      await app.close().catch((error: unknown) => failures.push(error));
+    }
+    if (failures.length > 0)
+      throw new AggregateError(failures, 'some modules did not close cleanly');
   };
   let current = settings;
   try {

@@ -38,10 +38,9 @@ export class RunMonitor {
       const status = await this.status(run, 0);
       if (status) {
         run.observe(status);
-        if (status.state !== 'writing') {
-          if (status.state === 'failed') run.fail('the saver could not write the file');
-          return;
-        }
+        if (status.state === 'completed') return;
+        // A saver whose write failed reopens the run from its file on the next message: a failed
+        // state is only "no progress" here, and the repair rounds go on.
         if (status.written > written) {
           // The file moves: whatever it waits for may still be on its way.
           written = status.written;
@@ -62,6 +61,9 @@ export class RunMonitor {
       }
       await sleep(this.settings.statusPollMs, undefined, { signal }).catch(() => undefined);
     }
+    // Stopping: settle the run, so that a request waiting for it (wait=saved) is answered and the
+    // HTTP server can close.
+    run.fail('the client stopped before the file was complete');
   }
 
   private async repair(run: Run): Promise<void> {

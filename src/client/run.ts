@@ -47,10 +47,10 @@ export class Run {
   private error?: string;
   private lastError?: string;
   private saver?: SaverStatus;
-  private readonly conns: Uint32Array;
-  private readonly idxs: Uint32Array;
-  private readonly values: Int32Array;
-  private readonly sentAts: Float64Array;
+  private conns: Uint32Array;
+  private idxs: Uint32Array;
+  private values: Int32Array;
+  private sentAts: Float64Array;
   private readonly whenSettled: Promise<void>;
   private settle!: () => void;
   private readonly whenAcknowledged: Promise<void>;
@@ -160,6 +160,11 @@ export class Run {
     if (this.state === 'completed' || this.state === 'failed') return;
     this.state = state;
     this.endedAt = Date.now();
+    // Kept only to send tasks again while the run is live: a settled run lets them go.
+    this.conns = new Uint32Array(0);
+    this.idxs = new Uint32Array(0);
+    this.values = new Int32Array(0);
+    this.sentAts = new Float64Array(0);
     this.acknowledge();
     this.settle();
   }

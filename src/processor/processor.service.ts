@@ -16,7 +16,8 @@ export class ProcessorService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(ProcessorService.name);
   /** host:pid, written on every result so that the spread over processor instances shows. */
   readonly id = `${hostname()}:${process.pid}`;
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Tasks taken and not yet handed to the saver, by run and seq. */
+  private readonly inFlight = new Map<string, Promise<boolean>>();
   private readonly handOffFailures = new ThrottledLog(this.logger, 'error');
 
   constructor(
@@ -26,12 +27,14 @@ export class ProcessorService implements BeforeApplicationShutdown {
 
   /**
    * Starts processing in the background. The promise (which never rejects) tells whether the
-   * result reached the saver.
+   * result reached the saver. A task this processor already holds (sent again after a timeout, or
+   * redelivered) is not processed twice: it answers at once, the first copy does the work.
    */
   schedule(task: Task): Promise<boolean> {
-    const work = this.process(task);
-    const tracked = work.then(() => undefined).finally(() => this.inFlight.delete(tracked));
-    this.inFlight.add(tracked);
+    const key = `${task.runId}:${task.seq}`;
+    if (this.inFlight.has(key)) return Promise.resolve(true);
+    const work = this.process(task).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, work);
     return work;
   }
 
@@ -46,7 +49,7 @@ export class ProcessorService implements BeforeApplicationShutdown {
     this.logger.log(`waiting for ${this.inFlight.size} task(s) in flight`);
     const bound = sleep(this.settings.shutdownTimeoutMs, 'timeout' as const, { ref: false });
     const outcome = await Promise.race([
-      Promise.all(this.inFlight).then(() => 'done' as const),
+      Promise.all(this.inFlight.values()).then(() => 'done' as const),
       bound,
     ]);
     if (outcome === 'timeout') {

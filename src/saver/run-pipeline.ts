@@ -80,7 +80,7 @@ export class RunPipeline {
 
   /** Takes one result's line. Answers false for a duplicate (already written, held or run over). */
   push(seq: number, line: string): boolean {
-    if (this.state !== 'writing' || this.buffer.done || this.input.closed) {
+    if (this.state !== 'writing' || this.buffer.done || this.input.isStopped) {
       this.duplicates++;
       return false;
     }
@@ -117,7 +117,13 @@ export class RunPipeline {
 
   private async stop(): Promise<void> {
     this.input.complete();
-    await this.file.close();
+    try {
+      await this.file.close();
+    } catch (error) {
+      // Not synced: the run is not completed, and is opened afresh from its file next time.
+      await this.fail(error);
+      return;
+    }
     if (this.written === this.total) this.state = 'completed';
   }
 

@@ -41,7 +41,7 @@ export class SaverService implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     const runs = await Promise.allSettled(this.runs.values());
     const opened = runs.flatMap((run) => (run.status === 'fulfilled' ? [run.value] : []));
-    await Promise.all(opened.map((run) => run.close()));
+    await Promise.allSettled(opened.map((run) => run.close()));
     this.logger.log(`closed ${runs.length} run file(s)`);
   }
 

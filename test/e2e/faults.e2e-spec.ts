@@ -68,6 +68,22 @@ describe('faults', () => {
     });
   });
 
+  it('stops promptly while a wait=saved request is open, and answers it', async () => {
+    const sut = await startTestSystem();
+    const answer = startRun(sut.baseUrl, {
+      connection_count: 5,
+      connection_value: 20,
+      delay_range: 30,
+      wait: 'saved',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Before the fix this close never returned: the open request waited for a run nobody followed.
+    await sut.close();
+    const { body } = await answer;
+    expect(body.state).toBe('failed');
+    expect(body.error).toContain('stopped');
+  });
+
   describe('bad input on the wire', () => {
     let sut: TestSystem;
     let probe: ClientProxy;

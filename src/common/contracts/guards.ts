@@ -1,5 +1,9 @@
 import type { Result, SaverStatusQuery, Task } from './messages.js';
 
+/** Bounds of what a message may ask for, whatever the sender's settings (the largest MAX_DELAY). */
+const MAX_DELAY_RANGE = 3600;
+const MAX_MISSING_LIMIT = 1_000_000;
+
 /** Run ids are made by the client and become file names at the saver: nothing else is allowed. */
 export const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -22,7 +26,8 @@ export function taskProblem(value: unknown): string | undefined {
   if (!isCount(task.idx)) return 'idx must be a positive integer';
   if (!Number.isSafeInteger(task.value)) return 'value must be an integer';
   if (!isTime(task.sentAt)) return 'sentAt must be a time';
-  if (!isTime(task.delayRange)) return 'delayRange must be a number >= 0';
+  if (!isTime(task.delayRange) || task.delayRange > MAX_DELAY_RANGE)
+    return `delayRange must be a number in 0..${MAX_DELAY_RANGE}`;
   return undefined;
 }
 
@@ -44,7 +49,10 @@ export function statusQueryProblem(value: unknown): string | undefined {
   if (typeof query.runId !== 'string' || !RUN_ID_PATTERN.test(query.runId))
     return 'runId is invalid';
   if (!isCount(query.total)) return 'total must be a positive integer';
-  if (query.missingLimit !== undefined && !Number.isSafeInteger(query.missingLimit))
-    return 'missingLimit must be an integer';
+  if (
+    query.missingLimit !== undefined &&
+    (!Number.isSafeInteger(query.missingLimit) || query.missingLimit > MAX_MISSING_LIMIT)
+  )
+    return `missingLimit must be an integer up to ${MAX_MISSING_LIMIT}`;
   return undefined;
 }

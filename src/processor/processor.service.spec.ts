@@ -1,0 +1,64 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Result, Task } from '../common/contracts/messages.js';
+import { loadSettings } from '../common/settings/environment.js';
+import type { PeerLink } from '../common/transport/peer-link.js';
+import { ProcessorService } from './processor.service.js';
+
+const task = (seq: number, delayRange = 0): Task => ({
+  runId: 'run-1',
+  seq,
+  total: 3,
+  conn: 1,
+  idx: seq,
+  value: 7,
+  sentAt: Date.now(),
+  delayRange,
+});
+
+/** A saver link that records what it is handed, and fails when told to. */
+function fakeSaver(fail = false) {
+  const handed: Result[] = [];
+  const link = {
+    send: (_pattern: string, result: Result) => {
+      handed.push(result);
+      return fail ? Promise.reject(new Error('saver away')) : Promise.resolve({ accepted: true });
+    },
+  } as unknown as PeerLink;
+  return { link, handed };
+}
+
+describe(ProcessorService.name, () => {
+  const settings = loadSettings({ LOG_LEVEL: 'error' });
+
+  it('hands each task to the saver once, with its delay and its processor id', async () => {
+    const { link, handed } = fakeSaver();
+    const sut = new ProcessorService(link, settings);
+    expect(await Promise.all([sut.schedule(task(1, 0.05)), sut.schedule(task(2))])).toEqual([
+      true,
+      true,
+    ]);
+    expect(handed.map((result) => result.seq).sort()).toEqual([1, 2]);
+    const [first] = handed.filter((result) => result.seq === 1);
+    expect(first.delayMs).toBeLessThanOrEqual(50);
+    expect(first.processedAt).toBeGreaterThanOrEqual(first.sentAt);
+    expect(first.processor).toBe(sut.id);
+    expect(sut.pending).toBe(0);
+  });
+
+  it('does not process a task twice while it still holds it', async () => {
+    const { link, handed } = fakeSaver();
+    const sut = new ProcessorService(link, settings);
+    const first = sut.schedule(task(1, 0.05));
+    const again = sut.schedule(task(1, 0.05));
+    expect(sut.pending).toBe(1);
+    await Promise.all([first, again]);
+    expect(handed).toHaveLength(1);
+  });
+
+  it('reports a failed hand-off instead of throwing', async () => {
+    const { link } = fakeSaver(true);
+    const sut = new ProcessorService(link, settings);
+    expect(await sut.schedule(task(3))).toBe(false);
+    expect(sut.pending).toBe(0);
+  });
+});
