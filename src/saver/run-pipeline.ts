@@ -30,6 +30,7 @@ export class RunPipeline {
   private written: number;
   private duplicates = 0;
   private lastProgressAt = Date.now();
+  private lastMessageAt = Date.now();
   private state: SaverRunState = 'writing';
   /** Settles when the pipeline has stopped: every released line written and the file closed. */
   readonly finished: Promise<void>;
@@ -84,10 +85,21 @@ export class RunPipeline {
       this.duplicates++;
       return false;
     }
+    this.lastMessageAt = Date.now();
     const before = this.duplicates;
     saverProbe()?.received(this.runId, seq, performance.now());
     this.input.next({ seq, item: line });
     return this.duplicates === before;
+  }
+
+  /** Stopped before its last line (idle, shutdown, failed write): the run will be opened afresh. */
+  get stoppedEarly(): boolean {
+    return (this.state === 'failed' || this.input.isStopped) && !this.buffer.done;
+  }
+
+  /** Milliseconds since the run last received a result. */
+  get idleMs(): number {
+    return Date.now() - this.lastMessageAt;
   }
 
   get completed(): boolean {

@@ -89,6 +89,7 @@ export class Environment {
   @Type(() => Number) @IsInt() @Min(5) @Max(60_000) STATUS_POLL_MS = 50;
   @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000) SAVER_BATCH_MAX = 5000;
   @Type(() => Number) @IsInt() @Min(0) @Max(10_000) SAVER_FLUSH_MS = 5;
+  @Type(() => Number) @IsInt() @Min(1000) @Max(86_400_000) SAVER_IDLE_MS = 600_000;
   @Type(() => Number) @IsInt() @Min(0) @Max(600_000) SHUTDOWN_TIMEOUT_MS = 10_000;
 
   @IsIn(LOG_LEVEL_NAMES)
@@ -165,7 +166,11 @@ function toSettings(env: Environment): Settings {
     retry: { attempts: env.RETRY_ATTEMPTS, baseMs: env.RETRY_BASE_MS, maxMs: env.RETRY_MAX_MS },
     repair: { graceMs: env.REPAIR_GRACE_MS, rounds: env.REPAIR_ROUNDS },
     statusPollMs: env.STATUS_POLL_MS,
-    saver: { batchMax: env.SAVER_BATCH_MAX, flushMs: env.SAVER_FLUSH_MS },
+    saver: {
+      batchMax: env.SAVER_BATCH_MAX,
+      flushMs: env.SAVER_FLUSH_MS,
+      idleMs: env.SAVER_IDLE_MS,
+    },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     logLevels: LOG_LEVEL_NAMES.slice(0, levelIndex + 1),
   };

@@ -51,7 +51,8 @@ export interface Settings {
   readonly retry: { readonly attempts: number; readonly baseMs: number; readonly maxMs: number };
   readonly repair: { readonly graceMs: number; readonly rounds: number };
   readonly statusPollMs: number;
-  readonly saver: { readonly batchMax: number; readonly flushMs: number };
+  /** Saver batching, and how long a run that receives nothing stays open (it reopens from its file). */
+  readonly saver: { readonly batchMax: number; readonly flushMs: number; readonly idleMs: number };
   readonly shutdownTimeoutMs: number;
   readonly logLevels: readonly LogLevelName[];
 }

@@ -1,0 +1,78 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Result } from '../common/contracts/messages.js';
+import { loadSettings } from '../common/settings/environment.js';
+import { SaverService } from './saver.service.js';
+
+const result = (seq: number, total = 3): Result => ({
+  runId: 'idle-run',
+  seq,
+  total,
+  conn: 1,
+  idx: seq,
+  value: seq,
+  sentAt: 1,
+  delayRange: 0,
+  processedAt: 2,
+  delayMs: 0,
+  processor: 'test:1',
+});
+
+describe(SaverService.name, () => {
+  let dir: string;
+  let sut: SaverService;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'saver-service-'));
+    sut = new SaverService(
+      loadSettings({ OUTPUT_DIR: dir, SAVER_IDLE_MS: '1000', LOG_LEVEL: 'error' }),
+    );
+  });
+
+  afterEach(async () => {
+    await sut.onApplicationShutdown();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const seqsInFile = async () =>
+    (await readFile(join(dir, 'idle-run.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as Result).seq);
+
+  it('closes a run that received nothing for SAVER_IDLE_MS, and reopens it from its file', async () => {
+    await sut.accept(result(1));
+    await sut.accept(result(3)); // held for seq 2
+    await sleep(1100);
+    const closing = sut.closeIdleRuns();
+    // A result that arrives while the file closes waits for the reopened run: never two writers.
+    const during = sut.accept(result(2));
+    await closing;
+    expect(await during).toEqual({ accepted: true });
+    // Seq 3 was only held in memory when the run closed: it comes again, as the client's repair would.
+    expect((await sut.status({ runId: 'idle-run', total: 3, missingLimit: 10 })).missing).toEqual([
+      3,
+    ]);
+    await sut.accept(result(3));
+    for (let waited = 0; waited < 2000; waited += 20) {
+      if ((await sut.status({ runId: 'idle-run', total: 3 })).state === 'completed') break;
+      await sleep(20);
+    }
+    expect(await seqsInFile()).toEqual([1, 2, 3]);
+  });
+
+  it('keeps a run that is still receiving', async () => {
+    await sut.accept(result(2));
+    await sut.closeIdleRuns();
+    await sut.accept(result(1));
+    await sut.accept(result(3));
+    for (let waited = 0; waited < 2000; waited += 20) {
+      if ((await sut.status({ runId: 'idle-run', total: 3 })).state === 'completed') break;
+      await sleep(20);
+    }
+    expect(await seqsInFile()).toEqual([1, 2, 3]);
+  });
+});
