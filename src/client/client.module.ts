@@ -1,6 +1,7 @@
 import { Module, ValidationPipe } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
 import { providePeerLink } from '../common/transport/peer-link.provider.js';
+import { RunEvents } from './run-events.js';
 import { RunMonitor } from './run-monitor.js';
 import { RunsController } from './runs.controller.js';
 import { RunsService } from './runs.service.js';
@@ -13,6 +14,7 @@ import { TaskSender } from './task-sender.js';
     RunsService,
     TaskSender,
     RunMonitor,
+    RunEvents,
     providePeerLink('saver'),
     {
       provide: APP_PIPE,

@@ -1,22 +1,28 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SaverStatus, SaverStatusQuery } from '../common/contracts/messages.js';
+import type { SaverRunRef, SaverStatus, SaverStatusQuery } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
+import { describeError } from '../common/describe-error.js';
 import type { Settings } from '../common/settings/settings.js';
 import { SETTINGS } from '../common/settings/settings.module.js';
 import { ThrottledLog } from '../common/throttled-log.js';
 import { InjectPeerLink } from '../common/transport/peer-link.provider.js';
 import type { PeerLink } from '../common/transport/peer-link.js';
 import type { Run } from './run.js';
-import { describe, TaskSender } from './task-sender.js';
+import { TaskSender, type RunConnections } from './task-sender.js';
 
 /** Most missing seqs asked for, and sent again, in one repair round. */
 const REPAIR_BATCH = 100_000;
 
 /**
- * Follows a run at the saver until its file is complete, and repairs gaps: a seq still missing
- * once every result could have arrived (delay_range + REPAIR_GRACE_MS after the last send) is sent
- * again. Gives up after REPAIR_ROUNDS rounds in a row that did not move the file forward.
+ * Follows a run at the saver from its first task until its file is complete: the saver's progress
+ * slides the run's send window, a gap is repaired, and every way of getting stuck ends in bounded
+ * time with its cause:
+ * - a seq still missing once every result could have arrived (delay_range + REPAIR_GRACE_MS with
+ *   no progress) is sent again, on the run's connections; after REPAIR_ROUNDS rounds in a row
+ *   that did not move the file, the run fails;
+ * - a saver that cannot be reached for DELIVERY_TIMEOUT_MS fails the run, naming it;
+ * - a saver that could not write fails the run with its error (the errno and the file).
  */
 @Injectable()
 export class RunMonitor {
@@ -29,18 +35,33 @@ export class RunMonitor {
     private readonly sender: TaskSender,
   ) {}
 
-  async follow(run: Run, signal: AbortSignal): Promise<void> {
+  async follow(run: Run, connections: RunConnections): Promise<void> {
     const patienceMs = run.shape.delayRange * 1000 + this.settings.repair.graceMs;
     let quietSince = Date.now();
+    let unreachableSince: number | undefined;
     let written = -1;
     let fruitlessRounds = 0;
-    while (!signal.aborted) {
-      const status = await this.status(run, 0);
-      if (status) {
+    let opened = false;
+    while (!run.signal.aborted) {
+      // The run's file is opened first: until then the run sends nothing (its window is closed).
+      const status: SaverStatus | string = opened
+        ? await this.status(run, 0)
+        : await this.open(run);
+      opened ||= typeof status !== 'string';
+      if (typeof status === 'string') {
+        unreachableSince ??= Date.now();
+        if (Date.now() - unreachableSince >= this.settings.deliveryTimeoutMs) {
+          run.fail(status);
+          return;
+        }
+      } else {
+        unreachableSince = undefined;
         run.observe(status);
         if (status.state === 'completed') return;
-        // A saver whose write failed reopens the run from its file on the next message: a failed
-        // state is only "no progress" here, and the repair rounds go on.
+        if (status.state === 'failed') {
+          run.fail(`the saver could not write the file: ${status.error ?? 'no reason given'}`);
+          return;
+        }
         if (status.written > written) {
           // The file moves: whatever it waits for may still be on its way.
           written = status.written;
@@ -50,40 +71,68 @@ export class RunMonitor {
       }
       if (Date.now() - quietSince >= patienceMs) {
         if (fruitlessRounds >= this.settings.repair.rounds) {
+          const cause = run.view().lastError;
           run.fail(
-            `gave up after ${fruitlessRounds} repair round(s); the file waits for seq ${run.view().waitingFor}`,
+            `gave up after ${fruitlessRounds} repair round(s) without progress; the file waits ` +
+              `for seq ${run.view().waitingFor}${cause === undefined ? '' : ` (last error: ${cause})`}`,
           );
           return;
         }
         fruitlessRounds++;
-        await this.repair(run);
+        await this.repair(run, connections);
         quietSince = Date.now();
       }
-      await sleep(this.settings.statusPollMs, undefined, { signal }).catch(() => undefined);
+      await sleep(this.settings.statusPollMs, undefined, { signal: run.signal }).catch(
+        () => undefined,
+      );
     }
-    // Stopping: settle the run, so that a request waiting for it (wait=saved) is answered and the
-    // HTTP server can close.
-    run.fail('the client stopped before the file was complete');
   }
 
-  private async repair(run: Run): Promise<void> {
+  private async open(run: Run): Promise<SaverStatus | string> {
+    const message: SaverRunRef = { runId: run.runId, total: run.total };
+    try {
+      return await this.saver.sendOnce<SaverStatus>(Patterns.saverOpen, message);
+    } catch (error) {
+      const reason = `${this.saver.peer}: ${describeError(error)}`;
+      run.noteError(reason);
+      this.unavailable.report(`run ${run.runId}: could not open its file at ${reason}`);
+      return reason;
+    }
+  }
+
+  /** Tells the saver to close the run's file (the run was cancelled). */
+  async closeAtSaver(run: Run): Promise<void> {
+    const message: SaverRunRef = { runId: run.runId, total: run.total };
+    try {
+      await this.saver.sendOnce(Patterns.saverCancel, message);
+    } catch (error) {
+      run.noteError(`the saver did not take the cancel: ${describeError(error)}`);
+    }
+  }
+
+  private async repair(run: Run, connections: RunConnections): Promise<void> {
     const status = await this.status(run, REPAIR_BATCH);
-    const missing = status?.missing.filter((seq) => seq <= run.sent) ?? [];
+    if (typeof status === 'string') return;
+    // A seq whose first send is not answered yet is on its way, not missing.
+    const missing = status.missing.filter((seq) => run.wasAnswered(seq));
     if (missing.length === 0) return;
+    run.recordRepairRound();
     this.logger.warn(
       `run ${run.runId}: sending ${missing.length} missing task(s) again, from seq ${missing[0]}`,
     );
-    await this.sender.resend(run, missing);
+    await this.sender.resend(run, connections, missing);
   }
 
-  private async status(run: Run, missingLimit: number): Promise<SaverStatus | undefined> {
+  /** The saver's view of the run, or why it could not be had. */
+  private async status(run: Run, missingLimit: number): Promise<SaverStatus | string> {
     const query: SaverStatusQuery = { runId: run.runId, total: run.total, missingLimit };
     try {
-      return await this.saver.send<SaverStatus>(Patterns.saverStatus, query);
+      return await this.saver.sendOnce<SaverStatus>(Patterns.saverStatus, query);
     } catch (error) {
-      run.noteError(`saver status unavailable: ${describe(error)}`);
-      this.unavailable.report(`run ${run.runId}: saver status unavailable (${describe(error)})`);
-      return undefined;
+      const reason = `${this.saver.peer}: ${describeError(error)}`;
+      run.noteError(reason);
+      this.unavailable.report(`run ${run.runId}: no status from ${reason}`);
+      return reason;
     }
   }
 }

@@ -1,6 +1,30 @@
 import type { SaverStatus, Task } from '../common/contracts/messages.js';
+import type { RunEvent, RunEventKind } from './run-events.js';
+import { SendCredit } from './send-credit.js';
 
-export type RunState = 'sending' | 'saving' | 'completed' | 'failed';
+/**
+ * `queued` → `sending` → `saving` → `completed`, or an end before that: `failed` (with `error`),
+ * `cancelled` (by `DELETE /runs/:runId`) or `interrupted` (the client stopped; what was sent goes
+ * on to the file, and `written` tells what is on disk).
+ */
+export const RUN_STATES = [
+  'queued',
+  'sending',
+  'saving',
+  'completed',
+  'failed',
+  'cancelled',
+  'interrupted',
+] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+const FINAL_STATES: ReadonlySet<RunState> = new Set([
+  'completed',
+  'failed',
+  'cancelled',
+  'interrupted',
+]);
+export const isFinal = (state: RunState): boolean => FINAL_STATES.has(state);
 
 export interface RunShape {
   readonly connectionCount: number;
@@ -8,7 +32,7 @@ export interface RunShape {
   readonly delayRange: number;
 }
 
-/** What `GET /` and `GET /runs/:runId` answer. */
+/** What `GET /`, `POST /runs` and `GET /runs/:runId` answer. */
 export interface RunView extends RunShape {
   readonly runId: string;
   readonly total: number;
@@ -16,6 +40,8 @@ export interface RunView extends RunShape {
   readonly acked: number;
   readonly failed: number;
   readonly resent: number;
+  /** Repair rounds so far (each asks the saver what it lacks and sends that again). */
+  readonly repairRounds: number;
   readonly written: number;
   readonly state: RunState;
   readonly file: string;
@@ -25,49 +51,71 @@ export interface RunView extends RunShape {
   readonly buffered: number;
   readonly duplicates: number;
   readonly stalledMs: number;
-  /** Why the run failed. */
+  /** Why the run failed, was cancelled or interrupted. */
   readonly error?: string;
   /** The latest failure on the way (a peer or broker that did not answer), even if it recovered. */
   readonly lastError?: string;
 }
 
+const noPublisher = (): void => undefined;
+
 /**
- * One run as the client sees it. Every task it sent is kept in typed arrays (20 bytes a task) so
- * that what the saver lacks can be sent again without holding a million objects.
+ * One run as the client sees it. Its counters change only through its methods, and each change is
+ * published as a `RunEvent`. Every task it sent is kept in typed arrays (20 bytes a task) so that
+ * what the saver lacks can be sent again without holding a million objects; they are allocated
+ * when the run is admitted, so a queued run costs next to nothing.
  */
 export class Run {
   readonly total: number;
-  readonly startedAt = Date.now();
+  readonly createdAt = Date.now();
   private sentCount = 0;
-  acked = 0;
-  failed = 0;
-  resent = 0;
-  private state: RunState = 'sending';
+  private ackedCount = 0;
+  private failedCount = 0;
+  private resentCount = 0;
+  private repairs = 0;
+  private ackMs = 0;
+  private state: RunState = 'queued';
   private endedAt?: number;
   private error?: string;
   private lastError?: string;
   private saver?: SaverStatus;
-  private conns: Uint32Array;
-  private idxs: Uint32Array;
-  private values: Int32Array;
-  private sentAts: Float64Array;
+  private conns = new Uint32Array(0);
+  private idxs = new Uint32Array(0);
+  private values = new Int32Array(0);
+  private sentAts = new Float64Array(0);
+  /** 1 once the task's first send was answered (acknowledged or given up on). */
+  private answered = new Uint8Array(0);
+  private readonly stopper = new AbortController();
   private readonly whenSettled: Promise<void>;
   private settle!: () => void;
   private readonly whenAcknowledged: Promise<void>;
   private acknowledge!: () => void;
+  private readonly events: Readonly<Record<RunEventKind, RunEvent>>;
+  private readonly publish: (event: RunEvent) => void;
+  /** Sends wait here while the run has `reorderWindow` tasks sent and not written. */
+  readonly credit: SendCredit;
 
   constructor(
     readonly runId: string,
     readonly shape: RunShape,
     private file: string,
+    options: { reorderWindow: number; publish?: (event: RunEvent) => void },
   ) {
     this.total = shape.connectionCount * shape.connectionValue;
-    this.conns = new Uint32Array(this.total + 1);
-    this.idxs = new Uint32Array(this.total + 1);
-    this.values = new Int32Array(this.total + 1);
-    this.sentAts = new Float64Array(this.total + 1);
+    this.credit = new SendCredit(options.reorderWindow);
+    this.publish = options.publish ?? noPublisher;
     this.whenSettled = new Promise((resolve) => (this.settle = resolve));
     this.whenAcknowledged = new Promise((resolve) => (this.acknowledge = resolve));
+    const event = (kind: RunEventKind): RunEvent => Object.freeze({ run: this, kind });
+    this.events = {
+      sent: event('sent'),
+      acked: event('acked'),
+      failed: event('failed'),
+      resent: event('resent'),
+      saver: event('saver'),
+      repair: event('repair'),
+      state: event('state'),
+    };
   }
 
   get sent(): number {
@@ -78,24 +126,45 @@ export class Run {
     return this.state;
   }
 
+  /** Aborted when the run is cancelled, interrupted or has ended: nothing more is sent for it. */
+  get signal(): AbortSignal {
+    return this.stopper.signal;
+  }
+
+  /** Milliseconds from send to acknowledgement of the latest acknowledged task. */
+  get lastAckMs(): number {
+    return this.ackMs;
+  }
+
   /** Settles when every task is acknowledged or has failed (or the run ended before). */
   get acknowledged(): Promise<void> {
     return this.whenAcknowledged;
   }
 
-  /** Settles when the run is completed or has failed. */
+  /** Settles when the run has ended, whichever way. */
   get settled(): Promise<void> {
     return this.whenSettled;
+  }
+
+  /** The run leaves the queue and starts sending. */
+  admit(): void {
+    if (this.state !== 'queued') return;
+    this.conns = new Uint32Array(this.total + 1);
+    this.idxs = new Uint32Array(this.total + 1);
+    this.values = new Int32Array(this.total + 1);
+    this.sentAts = new Float64Array(this.total + 1);
+    this.answered = new Uint8Array(this.total + 1);
+    this.moveTo('sending');
   }
 
   /** Takes the next seq (the run's one counter) and records the task sent with it. */
   nextTask(conn: number, idx: number, value: number): Task {
     const seq = ++this.sentCount;
-    const sentAt = Date.now();
     this.conns[seq] = conn;
     this.idxs[seq] = idx;
     this.values[seq] = value;
-    this.sentAts[seq] = sentAt;
+    this.sentAts[seq] = Date.now();
+    this.publish(this.events.sent);
     return this.task(seq);
   }
 
@@ -113,14 +182,47 @@ export class Run {
     };
   }
 
+  /** Whether the first send of `seq` has been answered: only then is its absence a gap. */
+  wasAnswered(seq: number): boolean {
+    return this.answered[seq] === 1;
+  }
+
+  recordAck(task: Task): void {
+    this.answered[task.seq] = 1;
+    this.ackedCount++;
+    this.ackMs = Date.now() - task.sentAt;
+    this.publish(this.events.acked);
+  }
+
+  /** A task given up on after every retry (the repair may still bring it to the file). */
+  recordFailure(task: Task, reason: string): void {
+    this.answered[task.seq] = 1;
+    this.failedCount++;
+    this.lastError = reason;
+    this.publish(this.events.failed);
+  }
+
+  recordResent(): void {
+    this.resentCount++;
+    this.publish(this.events.resent);
+  }
+
+  /** A repair round starts; a failure of the round is noted with `noteError`. */
+  recordRepairRound(): void {
+    this.repairs++;
+    this.publish(this.events.repair);
+  }
+
   sendingDone(): void {
-    if (this.state === 'sending') this.state = 'saving';
+    if (this.state === 'sending') this.moveTo('saving');
     this.acknowledge();
   }
 
   observe(status: SaverStatus): void {
     this.saver = status;
     this.file = status.file;
+    this.credit.slide(status.written);
+    this.publish(this.events.saver);
     if (status.state === 'completed') this.end('completed');
   }
 
@@ -130,8 +232,19 @@ export class Run {
   }
 
   fail(reason: string): void {
-    this.error = reason;
-    this.end('failed');
+    this.end('failed', reason);
+  }
+
+  /** Stops sending at once; the run ends `cancelled`. Answers false for a run that had ended. */
+  cancel(reason = 'cancelled by request'): boolean {
+    if (isFinal(this.state)) return false;
+    this.end('cancelled', reason);
+    return true;
+  }
+
+  /** The client is stopping: nothing more is sent; what was sent may still reach the file. */
+  interrupt(reason: string): void {
+    this.end('interrupted', reason);
   }
 
   view(): RunView {
@@ -140,13 +253,14 @@ export class Run {
       ...this.shape,
       total: this.total,
       sent: this.sentCount,
-      acked: this.acked,
-      failed: this.failed,
-      resent: this.resent,
+      acked: this.ackedCount,
+      failed: this.failedCount,
+      resent: this.resentCount,
+      repairRounds: this.repairs,
       written: this.saver?.written ?? 0,
       state: this.state,
       file: this.file,
-      elapsedMs: (this.endedAt ?? Date.now()) - this.startedAt,
+      elapsedMs: (this.endedAt ?? Date.now()) - this.createdAt,
       waitingFor: this.saver?.waitingFor ?? 1,
       buffered: this.saver?.buffered ?? 0,
       duplicates: this.saver?.duplicates ?? 0,
@@ -156,15 +270,24 @@ export class Run {
     };
   }
 
-  private end(state: 'completed' | 'failed'): void {
-    if (this.state === 'completed' || this.state === 'failed') return;
+  private moveTo(state: RunState): void {
     this.state = state;
+    this.publish(this.events.state);
+  }
+
+  private end(state: 'completed' | 'failed' | 'cancelled' | 'interrupted', reason?: string): void {
+    if (isFinal(this.state)) return;
+    this.error = reason;
     this.endedAt = Date.now();
-    // Kept only to send tasks again while the run is live: a settled run lets them go.
+    this.stopper.abort();
+    // Kept only to send tasks again while the run is live: an ended run lets them go.
     this.conns = new Uint32Array(0);
     this.idxs = new Uint32Array(0);
     this.values = new Int32Array(0);
     this.sentAts = new Float64Array(0);
+    this.answered = new Uint8Array(0);
+    this.credit.openAll();
+    this.moveTo(state);
     this.acknowledge();
     this.settle();
   }

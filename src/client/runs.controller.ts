@@ -19,7 +19,11 @@ export class RunsController {
     @Query(RunLimitsPipe) query: RunQueryDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<RunView> {
-    const run = this.runs.start(query);
+    const run = this.runs.start({
+      connectionCount: query.connection_count,
+      connectionValue: query.connection_value,
+      delayRange: query.delay_range,
+    });
     if (query.wait === 'none') {
       void reply.status(HttpStatus.ACCEPTED);
       return run.view();

@@ -7,48 +7,68 @@ import {
 } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
+import { describeError } from '../common/describe-error.js';
 import type { Settings } from '../common/settings/settings.js';
 import { SETTINGS } from '../common/settings/settings.module.js';
+import { Admission } from './admission.js';
 import { newRunId } from './run-id.js';
+import { RunEvents } from './run-events.js';
 import { RunMonitor } from './run-monitor.js';
-import type { RunQueryDto } from './run-query.dto.js';
-import { Run } from './run.js';
-import { describe, TaskSender } from './task-sender.js';
+import { isFinal, Run, type RunShape, type RunState } from './run.js';
+import { TaskSender } from './task-sender.js';
 
-/** Runs kept for `GET /runs/:runId`; the oldest settled ones are forgotten first. */
+/** Runs kept for `GET /runs` and `GET /runs/:runId`; the oldest ended ones are forgotten first. */
 const REMEMBERED_RUNS = 1000;
 
-/** Starts runs and keeps them, from the first task sent until the last line is on disk. */
+export interface RunListQuery {
+  readonly state?: RunState;
+  /** At most this many, newest first. */
+  readonly limit: number;
+  /** Runs skipped from the newest. */
+  readonly offset: number;
+}
+
+export interface RunPage {
+  readonly runs: Run[];
+  /** Runs that match the filter, over every page. */
+  readonly total: number;
+}
+
+/**
+ * Starts runs (through admission control), keeps them from the request until the last line is on
+ * disk, lists and cancels them.
+ */
 @Injectable()
 export class RunsService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(RunsService.name);
+  /** In creation order: the newest last. */
   private readonly runs = new Map<string, Run>();
   private readonly active = new Set<Promise<void>>();
-  private readonly stopping = new AbortController();
+  private readonly admission: Admission<Run>;
+  private stopping = false;
 
   constructor(
     @Inject(SETTINGS) private readonly settings: Settings,
     private readonly sender: TaskSender,
     private readonly monitor: RunMonitor,
-  ) {}
+    private readonly events: RunEvents,
+  ) {
+    this.admission = new Admission<Run>(settings.admission, (run) => this.launch(run));
+  }
 
-  start(query: RunQueryDto): Run {
-    if (this.stopping.signal.aborted) {
-      throw new ServiceUnavailableException('shutting down: no new runs');
-    }
+  /**
+   * Creates a run and admits it, or queues it (state `queued`) when it does not fit beside the
+   * active runs. Throws `TooManyRunsException` (429) when the queue is full, 503 when stopping.
+   */
+  start(shape: RunShape): Run {
+    if (this.stopping) throw new ServiceUnavailableException('shutting down: no new runs');
     const runId = newRunId();
-    const run = new Run(
-      runId,
-      {
-        connectionCount: query.connection_count,
-        connectionValue: query.connection_value,
-        delayRange: query.delay_range,
-      },
-      join(this.settings.outputDir, `${runId}.jsonl`),
-    );
+    const run = new Run(runId, shape, join(this.settings.outputDir, `${runId}.jsonl`), {
+      reorderWindow: this.settings.reorderWindow,
+      publish: (event) => this.events.publish(event),
+    });
+    this.admission.offer(run);
     this.remember(run);
-    const work = this.drive(run).finally(() => this.active.delete(work));
-    this.active.add(work);
     return run;
   }
 
@@ -56,15 +76,55 @@ export class RunsService implements BeforeApplicationShutdown {
     return this.runs.get(runId);
   }
 
-  /** Takes no new run, and gives the runs in progress until the shutdown bound to finish. */
+  list(query: RunListQuery): RunPage {
+    const matching = [...this.runs.values()]
+      .reverse()
+      .filter((run) => query.state === undefined || run.current === query.state);
+    return {
+      runs: matching.slice(query.offset, query.offset + query.limit),
+      total: matching.length,
+    };
+  }
+
+  /** Cancels a run: it sends nothing more and the saver closes its file. Undefined if unknown. */
+  async cancel(runId: string): Promise<Run | undefined> {
+    const run = this.runs.get(runId);
+    if (!run) return undefined;
+    const wasQueued = this.admission.withdraw(run);
+    if (run.cancel() && !wasQueued) await this.monitor.closeAtSaver(run);
+    return run;
+  }
+
+  /**
+   * Stops at once: no new run, no new task leaves; queued runs end `cancelled`, running ones
+   * `interrupted` (what was sent goes on to the file). Waits for their senders to let go, within
+   * the shutdown bound.
+   */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping.abort();
+    this.stopping = true;
+    for (const run of this.admission.drain())
+      run.cancel('the client stopped before the run started');
+    for (const run of this.runs.values()) {
+      if (!isFinal(run.current)) {
+        run.interrupt(
+          `the client stopped; ${run.view().written} of ${run.total} line(s) were on disk then`,
+        );
+      }
+    }
     if (this.active.size === 0) return;
-    this.logger.log(`waiting for ${this.active.size} run(s) to finish sending`);
     await Promise.race([
       Promise.all(this.active),
       sleep(this.settings.shutdownTimeoutMs, undefined, { ref: false }),
     ]);
+  }
+
+  private launch(run: Run): void {
+    run.admit();
+    const work = this.drive(run).finally(() => {
+      this.active.delete(work);
+      this.admission.release(run);
+    });
+    this.active.add(work);
   }
 
   private async drive(run: Run): Promise<void> {
@@ -72,22 +132,31 @@ export class RunsService implements BeforeApplicationShutdown {
     this.logger.log(
       `run ${run.runId}: ${connectionCount}×${connectionValue} tasks, delay_range ${delayRange}s`,
     );
+    const connections = this.sender.open(run);
     try {
-      await this.sender.sendRun(run);
+      // Followed from the first task: the saver's progress opens the send window (REORDER_WINDOW),
+      // and a saver that cannot be reached fails the run within its bound.
+      const following = this.monitor.follow(run, connections);
+      await this.sender.sendRun(run, connections);
       run.sendingDone();
-      await this.monitor.follow(run, this.stopping.signal);
+      await following;
     } catch (error) {
-      run.fail(describe(error));
+      run.fail(describeError(error));
+    } finally {
+      await connections.close();
     }
-    const { state, elapsedMs, failed } = run.view();
-    this.logger.log(`run ${run.runId}: ${state} in ${elapsedMs} ms (${failed} task(s) failed)`);
+    const { state, elapsedMs, failed, error } = run.view();
+    const why = error === undefined ? '' : `: ${error}`;
+    this.logger.log(
+      `run ${run.runId}: ${state} in ${elapsedMs} ms (${failed} task(s) failed)${why}`,
+    );
   }
 
   private remember(run: Run): void {
     this.runs.set(run.runId, run);
     if (this.runs.size <= REMEMBERED_RUNS) return;
     for (const [runId, old] of this.runs) {
-      if (old.current === 'completed' || old.current === 'failed') {
+      if (isFinal(old.current)) {
         this.runs.delete(runId);
         return;
       }

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClientProxyFactory, type ClientProxy } from '@nestjs/microservices';
-import { from, lastValueFrom, merge, mergeMap, range, type Observable } from 'rxjs';
+import { EMPTY, from, lastValueFrom, merge, mergeMap, range, type Observable } from 'rxjs';
 import type { Ack, Task } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
+import { describeError } from '../common/describe-error.js';
 import type { Settings } from '../common/settings/settings.js';
 import { SETTINGS } from '../common/settings/settings.module.js';
 import { ThrottledLog } from '../common/throttled-log.js';
@@ -16,7 +17,19 @@ import type { Run } from './run.js';
 
 const randomValue = (): number => Math.floor(Math.random() * 2 ** 31);
 
-/** Sends a run's tasks to the server: one connection (one `ClientProxy`) per `connection_count`. */
+/** The connections of one run: one `ClientProxy` per `connection_count`, open while the run lives. */
+export class RunConnections {
+  constructor(readonly proxies: readonly ClientProxy[]) {}
+
+  async close(): Promise<void> {
+    await Promise.all(this.proxies.map(async (proxy) => void (await proxy.close())));
+  }
+}
+
+/**
+ * Sends a run's tasks to the server, on the run's own connections. A task that cannot be
+ * delivered within DELIVERY_TIMEOUT_MS ends its run `failed`, with the last error as the cause.
+ */
 @Injectable()
 export class TaskSender {
   private readonly logger = new Logger(TaskSender.name);
@@ -27,24 +40,68 @@ export class TaskSender {
     this.policy = retryPolicy(settings);
   }
 
+  open(run: Run): RunConnections {
+    return new RunConnections(
+      Array.from({ length: run.shape.connectionCount }, () =>
+        ClientProxyFactory.create(clientOptions(this.settings, 'server')),
+      ),
+    );
+  }
+
   /**
-   * Opens every connection and sends on all at once; each connection sends its tasks in idx order,
-   * pipelined. What a run has in flight waits somewhere (at the server, in a broker), so the run as
-   * a whole keeps to `RUN_WINDOW`: each connection gets `SEND_WINDOW` slots, fewer when there are
-   * so many connections that together they would exceed it (at least one each). Resolves when
-   * every task is acknowledged or has failed.
+   * Sends on every connection at once; each connection sends its tasks in idx order, pipelined.
+   * What a run has in flight waits somewhere (at the server, in a broker), so the run as a whole
+   * keeps to `RUN_WINDOW`: each connection gets `SEND_WINDOW` slots, fewer when there are so many
+   * connections that together they would exceed it (at least one each). Resolves when every task
+   * is acknowledged or has failed, or at once when the run is stopped (no new task leaves then).
    */
-  async sendRun(run: Run): Promise<void> {
-    const { connectionCount, connectionValue } = run.shape;
-    const { sendWindow, runWindow } = this.settings;
-    const window = Math.max(1, Math.min(sendWindow, Math.floor(runWindow / connectionCount)));
-    await this.withConnections(connectionCount, (proxies) =>
+  async sendRun(run: Run, connections: RunConnections): Promise<void> {
+    const { connectionValue } = run.shape;
+    const window = this.windowOf(run);
+    await this.drain(
+      run,
       merge(
-        ...proxies.map((proxy, at) =>
+        ...connections.proxies.map((proxy, at) =>
           range(1, connectionValue).pipe(
             // mergeMap calls its projection only when a window slot is free: the seq is taken then.
+            mergeMap((idx) => this.sendNext(run, proxy, at + 1, idx), window),
+          ),
+        ),
+      ),
+    );
+  }
+
+  /** Waits for the run's credit, then takes the next seq and sends it (nothing once it stopped). */
+  private async sendNext(run: Run, proxy: ClientProxy, conn: number, idx: number): Promise<void> {
+    const credit = run.credit.take();
+    if (credit) await credit;
+    if (run.signal.aborted) return;
+    await this.deliver(proxy, run.nextTask(conn, idx, randomValue()), run, 'acked');
+  }
+
+  /**
+   * Sends tasks of the run again, unchanged (the saver drops any it already has), each on the
+   * connection it was first sent on and with the run's window, so a repair goes as fast as a send.
+   */
+  async resend(run: Run, connections: RunConnections, seqs: readonly number[]): Promise<void> {
+    const byConnection = new Map<number, Task[]>();
+    for (const seq of seqs) {
+      const task = run.task(seq);
+      const tasks = byConnection.get(task.conn) ?? [];
+      tasks.push(task);
+      byConnection.set(task.conn, tasks);
+    }
+    const window = this.windowOf(run);
+    await this.drain(
+      run,
+      merge(
+        ...[...byConnection].map(([conn, tasks]) =>
+          from(tasks).pipe(
             mergeMap(
-              (idx) => this.deliver(proxy, run.nextTask(at + 1, idx, randomValue()), run, 'acked'),
+              (task) =>
+                run.signal.aborted
+                  ? EMPTY
+                  : this.deliver(connections.proxies[conn - 1], task, run, 'resent'),
               window,
             ),
           ),
@@ -53,30 +110,17 @@ export class TaskSender {
     );
   }
 
-  /** Sends tasks of the run again, unchanged (the saver drops any it already has). */
-  async resend(run: Run, seqs: readonly number[]): Promise<void> {
-    await this.withConnections(1, ([proxy]) =>
-      from(seqs).pipe(
-        mergeMap(
-          (seq) => this.deliver(proxy, run.task(seq), run, 'resent'),
-          this.settings.sendWindow,
-        ),
-      ),
-    );
+  private windowOf(run: Run): number {
+    const { sendWindow, runWindow } = this.settings;
+    return Math.max(1, Math.min(sendWindow, Math.floor(runWindow / run.shape.connectionCount)));
   }
 
-  private async withConnections(
-    count: number,
-    send: (proxies: ClientProxy[]) => Observable<void>,
-  ): Promise<void> {
-    const proxies = Array.from({ length: count }, () =>
-      ClientProxyFactory.create(clientOptions(this.settings, 'server')),
+  private async drain(run: Run, sends: Observable<void>): Promise<void> {
+    // Stopping the run ends the wait at once; requests still in flight settle on their own.
+    const stopped = new Promise<void>((resolve) =>
+      run.signal.addEventListener('abort', () => resolve(), { once: true }),
     );
-    try {
-      await lastValueFrom(send(proxies), { defaultValue: undefined });
-    } finally {
-      await Promise.all(proxies.map(async (proxy) => void (await proxy.close())));
-    }
+    await Promise.race([lastValueFrom(sends, { defaultValue: undefined }), stopped]);
   }
 
   /** Sends one task; counts it acknowledged (or resent), or failed once every retry is spent. */
@@ -87,22 +131,17 @@ export class TaskSender {
     count: 'acked' | 'resent',
   ): Promise<void> {
     try {
-      await requestWithRetry<Ack>(proxy, Patterns.serverTask, task, this.policy);
-      run[count]++;
+      await requestWithRetry<Ack>(proxy, Patterns.serverTask, task, this.policy, run.signal);
+      if (count === 'acked') run.recordAck(task);
+      else run.recordResent();
     } catch (error) {
-      if (count === 'acked') run.failed++;
-      run.noteError(`seq ${task.seq} not acknowledged: ${describe(error)}`);
-      this.unacknowledged.report(
-        `run ${run.runId} seq ${task.seq}: not acknowledged (${describe(error)})`,
-      );
+      if (run.signal.aborted) return;
+      // Every retry is spent (DELIVERY_TIMEOUT_MS): the peer has been away that long, and the run
+      // ends now with the real cause rather than sending the rest into the same wall.
+      const reason = `seq ${task.seq} not acknowledged: ${describeError(error)}`;
+      if (count === 'acked') run.recordFailure(task, reason);
+      this.unacknowledged.report(`run ${run.runId} ${reason}`);
+      run.fail(reason);
     }
   }
 }
-
-/** A readable line for an error of any transport (an Error, a string, a broker's error object). */
-export const describe = (error: unknown): string =>
-  error instanceof Error
-    ? error.message
-    : typeof error === 'string'
-      ? error
-      : JSON.stringify(error);

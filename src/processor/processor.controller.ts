@@ -22,13 +22,14 @@ export class ProcessorController {
   }
 
   /**
-   * Answers at once; the work happens after the task's random delay. Where the broker takes an
-   * acknowledgement (RabbitMQ), the handler goes on until the result is with the saver, so the
-   * task is acknowledged only then and a processor that dies holding it leaves it to another.
+   * Answers as soon as the task is taken (at once when there is room); the work happens after the
+   * task's random delay. Where the broker takes an acknowledgement (RabbitMQ), the handler goes on
+   * until the result is with the saver, so the task is acknowledged only then and a processor that
+   * dies holding it leaves it to another.
    */
   @MessagePattern(Patterns.processorTask)
-  take(@Payload(new ContractPipe(taskProblem)) task: Task): Ack | Observable<Ack> {
-    const handedOff = this.processor.schedule(task);
+  async take(@Payload(new ContractPipe(taskProblem)) task: Task): Promise<Ack | Observable<Ack>> {
+    const { handedOff } = await this.processor.take(task);
     if (!this.holdUntilHandedOff) return ACK;
     const done = from(handedOff).pipe(
       map((ok) => {

@@ -33,10 +33,8 @@ describe(ProcessorService.name, () => {
   it('hands each task to the saver once, with its delay and its processor id', async () => {
     const { link, handed } = fakeSaver();
     const sut = new ProcessorService(link, settings);
-    expect(await Promise.all([sut.schedule(task(1, 0.05)), sut.schedule(task(2))])).toEqual([
-      true,
-      true,
-    ]);
+    const taken = await Promise.all([sut.take(task(1, 0.05)), sut.take(task(2))]);
+    expect(await Promise.all(taken.map(({ handedOff }) => handedOff))).toEqual([true, true]);
     expect(handed.map((result) => result.seq).sort()).toEqual([1, 2]);
     const [first] = handed.filter((result) => result.seq === 1);
     expect(first.delayMs).toBeLessThanOrEqual(50);
@@ -48,17 +46,17 @@ describe(ProcessorService.name, () => {
   it('does not process a task twice while it still holds it', async () => {
     const { link, handed } = fakeSaver();
     const sut = new ProcessorService(link, settings);
-    const first = sut.schedule(task(1, 0.05));
-    const again = sut.schedule(task(1, 0.05));
+    const first = await sut.take(task(1, 0.05));
+    const again = await sut.take(task(1, 0.05));
     expect(sut.pending).toBe(1);
-    await Promise.all([first, again]);
+    await Promise.all([first.handedOff, again.handedOff]);
     expect(handed).toHaveLength(1);
   });
 
   it('reports a failed hand-off instead of throwing', async () => {
     const { link } = fakeSaver(true);
     const sut = new ProcessorService(link, settings);
-    expect(await sut.schedule(task(3))).toBe(false);
+    expect(await (await sut.take(task(3))).handedOff).toBe(false);
     expect(sut.pending).toBe(0);
   });
 });

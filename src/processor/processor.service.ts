@@ -1,41 +1,91 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { RpcException } from '@nestjs/microservices';
 import { randomInt } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BoundedSlots, NoSlotError } from '../common/bounded-slots.js';
 import type { Result, Task } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
+import { describeError } from '../common/describe-error.js';
 import type { Settings } from '../common/settings/settings.js';
 import { SETTINGS } from '../common/settings/settings.module.js';
 import { ThrottledLog } from '../common/throttled-log.js';
 import { InjectPeerLink } from '../common/transport/peer-link.provider.js';
 import type { PeerLink } from '../common/transport/peer-link.js';
+import { isHandlerError, refuseForNow } from '../common/transport/refusal.js';
 
-/** Processes tasks after their random delay and hands each result to the saver. */
+/**
+ * Processes tasks after their random delay and hands each result to the saver. It holds at most
+ * PROCESSOR_MAX_HELD tasks (waiting for their delay or for the saver): a task that comes when it is
+ * full waits for room, up to a quarter of REQUEST_TIMEOUT_MS, before it is acknowledged; after that
+ * it is refused for now and its sender waits and sends it again. So the acknowledgement is still
+ * "at once" whenever there is room, and when there is none the pressure reaches the client.
+ */
 @Injectable()
-export class ProcessorService implements BeforeApplicationShutdown {
+export class ProcessorService implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(ProcessorService.name);
   /** host:pid, written on every result so that the spread over processor instances shows. */
   readonly id = `${hostname()}:${process.pid}`;
   /** Tasks taken and not yet handed to the saver, by run and seq. */
   private readonly inFlight = new Map<string, Promise<boolean>>();
+  private readonly room: BoundedSlots;
+  private readonly maxDelayMs: number;
+  private readonly stopped = new AbortController();
   private readonly handOffFailures = new ThrottledLog(this.logger, 'error');
 
   constructor(
     @InjectPeerLink('saver') private readonly saver: PeerLink,
     @Inject(SETTINGS) private readonly settings: Settings,
-  ) {}
+  ) {
+    // Waiting in line: what an honest server can have in flight toward this processor.
+    this.room = new BoundedSlots(
+      settings.processorMaxHeld,
+      settings.linkWindow * settings.linkSockets,
+      Math.max(1, Math.floor(settings.requestTimeoutMs / 4)),
+    );
+    this.maxDelayMs = settings.limits.maxDelaySeconds * 1000;
+  }
 
   /**
-   * Starts processing in the background. The promise (which never rejects) tells whether the
-   * result reached the saver. A task this processor already holds (sent again after a timeout, or
-   * redelivered) is not processed twice: it answers at once, the first copy does the work.
+   * Takes a task once there is room for it, then processes it in the background: the outer
+   * promise settles when the task is taken (the moment to acknowledge), the inner one (which never
+   * rejects) tells whether the result reached the saver. A task this processor already holds (sent
+   * again after a timeout, or redelivered) is not taken twice.
    */
-  schedule(task: Task): Promise<boolean> {
+  async take(task: Task): Promise<{ handedOff: Promise<boolean> }> {
+    if (task.delayRange * 1000 > this.maxDelayMs) {
+      throw new RpcException(
+        `delayRange ${task.delayRange} s is above this processor's MAX_DELAY (${this.maxDelayMs / 1000} s)`,
+      );
+    }
     const key = `${task.runId}:${task.seq}`;
-    if (this.inFlight.has(key)) return Promise.resolve(true);
-    const work = this.process(task).finally(() => this.inFlight.delete(key));
+    const held = this.inFlight.get(key);
+    if (held) return { handedOff: held };
+    try {
+      await this.room.acquire();
+    } catch (error) {
+      if (!(error instanceof NoSlotError)) throw error;
+      throw refuseForNow(
+        `the processor holds ${this.room.held} task(s) (PROCESSOR_MAX_HELD=${this.room.capacity}): ${error.message}`,
+      );
+    }
+    const again = this.inFlight.get(key);
+    if (again) {
+      this.room.release();
+      return { handedOff: again };
+    }
+    const work = this.process(task).finally(() => {
+      this.inFlight.delete(key);
+      this.room.release();
+    });
     this.inFlight.set(key, work);
-    return work;
+    return { handedOff: work };
   }
 
   /** Tasks taken but not yet handed to the saver. */
@@ -59,18 +109,29 @@ export class ProcessorService implements BeforeApplicationShutdown {
     }
   }
 
+  /** Ends the waits of whatever is still held (its hand-off retries), so nothing outlives the stop. */
+  onApplicationShutdown(): void {
+    this.stopped.abort();
+  }
+
   private async process(task: Task): Promise<boolean> {
     const delayMs = randomInt(0, Math.round(task.delayRange * 1000) + 1);
-    if (delayMs > 0) await sleep(delayMs);
+    if (delayMs > 0)
+      await sleep(delayMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
+    if (this.stopped.signal.aborted) return false;
     const result: Result = { ...task, processedAt: Date.now(), delayMs, processor: this.id };
     try {
-      await this.saver.send(Patterns.saverResult, result);
+      await this.saver.send(Patterns.saverResult, result, this.stopped.signal);
       return true;
     } catch (error) {
-      // Not lost for good: the client asks the saver what is missing and sends it again.
-      this.handOffFailures.report(
-        `run ${task.runId} seq ${task.seq}: hand-off to the saver failed (${String(error)})`,
-      );
+      if (this.stopped.signal.aborted) return false;
+      // A refusal for good (the run failed or was cancelled at the saver) ends the task quietly;
+      // anything else is not lost for good: the client asks the saver what is missing and sends it again.
+      if (!isHandlerError(error)) {
+        this.handOffFailures.report(
+          `run ${task.runId} seq ${task.seq}: hand-off failed (${describeError(error)})`,
+        );
+      }
       return false;
     }
   }

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 /**
  * A run's JSON Lines file, opened for appending. Opening an existing file (a saver that restarted,
  * a late duplicate after the run was forgotten) counts its whole lines and cuts a torn last line, so
- * the file keeps "line N holds seq N".
+ * the file keeps "line N holds seq N"; a write that fails half-way is cut back the same way.
  */
 export class RunFile {
   private constructor(
@@ -13,6 +13,8 @@ export class RunFile {
     private readonly handle: FileHandle,
     /** Whole lines the file held when opened. */
     readonly linesAtOpen: number,
+    /** Bytes of whole lines in the file. */
+    private wholeBytes: number,
   ) {}
 
   static async open(path: string): Promise<RunFile> {
@@ -21,22 +23,34 @@ export class RunFile {
     const handle = await open(path, 'a');
     const { size } = await handle.stat();
     if (size > wholeBytes) await handle.truncate(wholeBytes);
-    return new RunFile(path, handle, lines);
+    return new RunFile(path, handle, lines, wholeBytes);
   }
 
-  /** Appends whole lines; resolves once the OS has them. */
+  /** Appends whole lines; resolves once the OS has them. On failure, no part of them stays. */
   async append(text: string): Promise<void> {
-    await this.handle.appendFile(text, 'utf8');
+    try {
+      await this.handle.appendFile(text, 'utf8');
+    } catch (error) {
+      await this.handle.truncate(this.wholeBytes).catch(() => undefined);
+      throw error;
+    }
+    this.wholeBytes += Buffer.byteLength(text);
   }
 
-  /** Flushes to the disk and closes. */
+  /** Flushes to the disk and closes; the handle is closed even when the flush fails. */
   async close(): Promise<void> {
-    await this.handle.sync();
-    await this.handle.close();
+    try {
+      await this.handle.sync();
+    } finally {
+      await this.handle.close();
+    }
   }
 }
 
-async function countWholeLines(path: string): Promise<{ lines: number; wholeBytes: number }> {
+/** Whole lines of the file at `path` (0 when there is no such file), and the bytes they take. */
+export async function countWholeLines(
+  path: string,
+): Promise<{ lines: number; wholeBytes: number }> {
   let lines = 0;
   let offset = 0;
   let wholeBytes = 0;

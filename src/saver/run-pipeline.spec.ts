@@ -9,7 +9,7 @@ const line = (seq: number) => `{"seq":${seq}}\n`;
 
 describe(RunPipeline.name, () => {
   let dir: string;
-  const options = () => ({ outputDir: dir, flushMs: 1, batchMax: 3 });
+  const options = () => ({ outputDir: dir, flushMs: 1, batchMax: 3, reorderWindow: 1000 });
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'run-pipeline-'));
@@ -34,7 +34,7 @@ describe(RunPipeline.name, () => {
       duplicates: 1,
       missing: [],
     });
-    expect(sut.push(4, line(4))).toBe(false);
+    expect(sut.push(4, line(4))).toBe('duplicate');
   });
 
   it('reports the gap it waits for, and the results it holds behind it', async () => {

@@ -14,7 +14,12 @@ export interface PipelineOptions {
   readonly flushMs: number;
   /** Most lines in one write. */
   readonly batchMax: number;
+  /** A result further than this ahead of the file is refused for now (REORDER_WINDOW). */
+  readonly reorderWindow: number;
 }
+
+/** What `RunPipeline.push` makes of a result. */
+export type PushOutcome = 'accepted' | 'duplicate' | 'too-far-ahead';
 
 export const runFilePath = (outputDir: string, runId: string): string =>
   join(outputDir, `${runId}.jsonl`);
@@ -32,6 +37,7 @@ export class RunPipeline {
   private lastProgressAt = Date.now();
   private lastMessageAt = Date.now();
   private state: SaverRunState = 'writing';
+  private error?: string;
   /** Settles when the pipeline has stopped: every released line written and the file closed. */
   readonly finished: Promise<void>;
 
@@ -39,7 +45,7 @@ export class RunPipeline {
     readonly runId: string,
     readonly total: number,
     private readonly file: RunFile,
-    options: PipelineOptions,
+    private readonly options: PipelineOptions,
   ) {
     this.written = file.linesAtOpen;
     this.buffer = new ReorderBuffer<string>(total, file.linesAtOpen + 1);
@@ -79,22 +85,36 @@ export class RunPipeline {
     return new RunPipeline(runId, total, file, options);
   }
 
-  /** Takes one result's line. Answers false for a duplicate (already written, held or run over). */
-  push(seq: number, line: string): boolean {
+  /**
+   * Takes one result's line: a duplicate (already written, held, or the run is over) is dropped
+   * and counted; a result `reorderWindow` or more ahead of the file is not taken (the sender waits
+   * and sends it again), so the reorder buffer never holds more than that.
+   */
+  push(seq: number, line: string): PushOutcome {
     if (this.state !== 'writing' || this.buffer.done || this.input.isStopped) {
       this.duplicates++;
-      return false;
+      return 'duplicate';
     }
+    if (seq >= this.buffer.next + this.options.reorderWindow) return 'too-far-ahead';
     this.lastMessageAt = Date.now();
     const before = this.duplicates;
     saverProbe()?.received(this.runId, seq, performance.now());
     this.input.next({ seq, item: line });
-    return this.duplicates === before;
+    return this.duplicates === before ? 'accepted' : 'duplicate';
   }
 
-  /** Stopped before its last line (idle, shutdown, failed write): the run will be opened afresh. */
+  /** Milliseconds since the run last received a result (or was opened). */
+  get lastMessage(): number {
+    return this.lastMessageAt;
+  }
+
+  get failed(): boolean {
+    return this.state === 'failed';
+  }
+
+  /** Stopped before its last line (idle, shutdown, evicted), not failed: it may be opened afresh. */
   get stoppedEarly(): boolean {
-    return (this.state === 'failed' || this.input.isStopped) && !this.buffer.done;
+    return this.state !== 'failed' && this.input.isStopped && !this.buffer.done;
   }
 
   /** Milliseconds since the run last received a result. */
@@ -118,6 +138,7 @@ export class RunPipeline {
       stalledMs: active ? Date.now() - this.lastProgressAt : 0,
       missing: active ? this.buffer.missing(missingLimit) : [],
       file: this.file.path,
+      ...(this.error === undefined ? {} : { error: this.error }),
     };
   }
 
@@ -139,11 +160,13 @@ export class RunPipeline {
     if (this.written === this.total) this.state = 'completed';
   }
 
+  /** A write failed: the run is over at this saver, and its file is closed at once (once per run). */
   private async fail(error: unknown): Promise<void> {
+    if (this.state === 'failed') return;
     this.state = 'failed';
-    RunPipeline.logger.error(
-      `run ${this.runId}: writing ${this.file.path} failed: ${String(error)}`,
-    );
+    const reason = error instanceof Error ? error.message : String(error);
+    this.error = `writing ${this.file.path} failed: ${reason}`;
+    RunPipeline.logger.error(`run ${this.runId}: ${this.error}`);
     this.input.complete();
     await this.file.close().catch(() => undefined);
   }

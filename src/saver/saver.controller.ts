@@ -1,10 +1,11 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { ContractPipe } from '../common/contracts/contract.pipe.js';
-import { resultProblem, statusQueryProblem } from '../common/contracts/guards.js';
+import { resultProblem, runRefProblem, statusQueryProblem } from '../common/contracts/guards.js';
 import type {
   Result,
   ResultReceipt,
+  SaverRunRef,
   SaverStatus,
   SaverStatusQuery,
 } from '../common/contracts/messages.js';
@@ -14,6 +15,11 @@ import { SaverService } from './saver.service.js';
 @Controller()
 export class SaverController {
   constructor(private readonly saver: SaverService) {}
+
+  @MessagePattern(Patterns.saverOpen)
+  open(@Payload(new ContractPipe(runRefProblem)) run: SaverRunRef): Promise<SaverStatus> {
+    return this.saver.open(run);
+  }
 
   @MessagePattern(Patterns.saverResult)
   save(@Payload(new ContractPipe(resultProblem)) result: Result): Promise<ResultReceipt> {
@@ -25,5 +31,10 @@ export class SaverController {
     @Payload(new ContractPipe(statusQueryProblem)) query: SaverStatusQuery,
   ): Promise<SaverStatus> {
     return this.saver.status(query);
+  }
+
+  @MessagePattern(Patterns.saverCancel)
+  cancel(@Payload(new ContractPipe(runRefProblem)) run: SaverRunRef): Promise<SaverStatus> {
+    return this.saver.cancel(run);
   }
 }

@@ -44,6 +44,7 @@ describe(SaverService.name, () => {
       .map((line) => (JSON.parse(line) as Result).seq);
 
   it('closes a run that received nothing for SAVER_IDLE_MS, and reopens it from its file', async () => {
+    await sut.open({ runId: 'idle-run', total: 3 });
     await sut.accept(result(1));
     await sut.accept(result(3)); // held for seq 2
     await sleep(1100);
@@ -65,6 +66,7 @@ describe(SaverService.name, () => {
   });
 
   it('keeps a run that is still receiving', async () => {
+    await sut.open({ runId: 'idle-run', total: 3 });
     await sut.accept(result(2));
     await sut.closeIdleRuns();
     await sut.accept(result(1));

@@ -3,34 +3,53 @@ import { RpcException } from '@nestjs/microservices';
 import type {
   Result,
   ResultReceipt,
+  SaverRunRef,
   SaverStatus,
   SaverStatusQuery,
 } from '../common/contracts/messages.js';
 import type { Settings } from '../common/settings/settings.js';
 import { SETTINGS } from '../common/settings/settings.module.js';
+import { refuseForNow } from '../common/transport/refusal.js';
 import { toLine } from './result-line.js';
-import { RunPipeline, type PipelineOptions } from './run-pipeline.js';
+import { RunPipeline, runFilePath, type PipelineOptions } from './run-pipeline.js';
+import { countWholeLines } from './run-file.js';
 
-/** Completed runs whose status is kept in memory; older ones are read back from their file. */
-const REMEMBERED_COMPLETED_RUNS = 1000;
+/** Ended runs (completed, failed, cancelled) whose status is kept; older ones are read from their file. */
+const REMEMBERED_ENDED_RUNS = 1000;
 const DEFAULT_MISSING_LIMIT = 10_000;
 
-/** Owns one `RunPipeline` per run, opened on the run's first message. */
+/**
+ * Owns one `RunPipeline` per open run. A run is opened by its client (`saver.open`) or, after a
+ * restart, by a result for a run whose file is on disk; a status query never opens anything, and
+ * a result for a run it has never heard of is refused for now. At most SAVER_MAX_OPEN_RUNS files
+ * are open: the run that received nothing for longest is closed first, and reopens from its file.
+ */
 @Injectable()
 export class SaverService implements OnApplicationShutdown {
   private readonly logger = new Logger(SaverService.name);
   private readonly runs = new Map<string, Promise<RunPipeline>>();
-  private readonly completedOrder: string[] = [];
+  private readonly ended = new Map<string, SaverStatus>();
   private readonly options: PipelineOptions;
   private readonly idleMs: number;
+  private readonly maxOpenRuns: number;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(@Inject(SETTINGS) settings: Settings) {
-    this.options = { outputDir: settings.outputDir, ...settings.saver };
+    this.options = {
+      outputDir: settings.outputDir,
+      reorderWindow: settings.reorderWindow,
+      ...settings.saver,
+    };
     this.idleMs = settings.saver.idleMs;
+    this.maxOpenRuns = settings.saver.maxOpenRuns;
     // A run whose client went away would hold its file, timer and held results for ever.
     this.sweeper = setInterval(() => void this.closeIdleRuns(), Math.min(this.idleMs, 60_000));
     this.sweeper.unref();
+  }
+
+  /** Open files, for the metrics and the tests. */
+  get openRuns(): number {
+    return this.runs.size;
   }
 
   /** Closes runs that received nothing for SAVER_IDLE_MS; a later message reopens them from the file. */
@@ -39,28 +58,60 @@ export class SaverService implements OnApplicationShutdown {
       const run = await opening.catch(() => undefined);
       if (!run || run.completed || run.idleMs < this.idleMs) continue;
       this.logger.warn(`run ${runId}: nothing received for ${run.idleMs} ms; closing its file`);
-      // The entry stays until the file is closed (then `remember` drops it): a message meanwhile
-      // meets the closing pipeline and is refused, never a second writer on the same file.
+      // The entry stays until the file is closed (then `settle` drops it): a message meanwhile
+      // meets the closing pipeline and waits for it, never a second writer on the same file.
       await run.close();
     }
   }
 
+  /** Opens (creates) the run's file; the client does this before it sends the run's first task. */
+  async open(query: SaverRunRef): Promise<SaverStatus> {
+    const ended = this.endedStatus(query.runId, query.total);
+    if (ended) return ended;
+    const run = await this.current(query.runId, query.total, 'open');
+    return run.status(0);
+  }
+
   async accept(result: Result): Promise<ResultReceipt> {
-    const run = await this.current(result.runId, result.total);
-    return { accepted: run.push(result.seq, toLine(result)) };
+    const ended = this.endedStatus(result.runId, result.total);
+    if (ended?.state === 'completed') return { accepted: false };
+    if (ended) throw new RpcException(`run ${result.runId} is ${ended.state} at the saver`);
+    const run = await this.current(result.runId, result.total, 'if-on-disk');
+    if (!run) throw refuseForNow(`run ${result.runId} is not open at the saver`);
+    const outcome = run.push(result.seq, toLine(result));
+    if (outcome === 'too-far-ahead') {
+      throw refuseForNow(
+        `run ${result.runId}: seq ${result.seq} is REORDER_WINDOW or more ahead of the file`,
+      );
+    }
+    return { accepted: outcome === 'accepted' };
   }
 
+  /** What the saver knows of the run; creates nothing and keeps nothing open. */
   async status(query: SaverStatusQuery): Promise<SaverStatus> {
-    const run = await this.current(query.runId, query.total);
-    return run.status(query.missingLimit ?? DEFAULT_MISSING_LIMIT);
+    const limit = query.missingLimit ?? DEFAULT_MISSING_LIMIT;
+    const ended = this.endedStatus(query.runId, query.total);
+    if (ended) return ended;
+    const opening = this.runs.get(query.runId);
+    if (opening)
+      return (await this.settledPipeline(query.runId, query.total, opening)).status(limit);
+    return this.statusFromDisk(query, limit);
   }
 
-  /** The run's live pipeline: one that is closing early is let finish, then the run is reopened. */
-  private async current(runId: string, total: number): Promise<RunPipeline> {
-    const run = await this.open(runId, total);
-    if (!run.stoppedEarly) return run;
-    await run.finished;
-    return this.open(runId, total);
+  /** Closes a cancelled run's file (held results are dropped); later results for it are refused. */
+  async cancel(query: SaverRunRef): Promise<SaverStatus> {
+    const opening = this.runs.get(query.runId);
+    const run = opening ? await opening.catch(() => undefined) : undefined;
+    await run?.close();
+    const status: SaverStatus = {
+      ...(run ? run.status(0) : await this.statusFromDisk({ ...query, missingLimit: 0 }, 0)),
+      state: 'cancelled',
+      buffered: 0,
+      stalledMs: 0,
+      missing: [],
+    };
+    this.end(status);
+    return status;
   }
 
   /** Flushes and closes every open file; results still held for an earlier seq are left to the repair. */
@@ -72,19 +123,41 @@ export class SaverService implements OnApplicationShutdown {
     this.logger.log(`closed ${runs.length} run file(s)`);
   }
 
-  private async open(runId: string, total: number): Promise<RunPipeline> {
-    let opening = this.runs.get(runId);
-    if (!opening) {
-      const opened = RunPipeline.open(runId, total, this.options);
-      opening = opened;
-      this.runs.set(runId, opened);
-      opened.then(
-        (run) => void run.finished.then(() => this.remember(run, opened)),
-        () => this.forget(runId, opened),
-      );
+  /** The run's live pipeline (opened as `how` allows); one that is closing is let finish first. */
+  private async current(runId: string, total: number, how: 'open'): Promise<RunPipeline>;
+  private async current(
+    runId: string,
+    total: number,
+    how: 'if-on-disk',
+  ): Promise<RunPipeline | undefined>;
+  private async current(
+    runId: string,
+    total: number,
+    how: 'open' | 'if-on-disk',
+  ): Promise<RunPipeline | undefined> {
+    for (;;) {
+      let opening = this.runs.get(runId);
+      if (!opening) {
+        if (how === 'if-on-disk' && (await countWholeLines(this.fileOf(runId))).wholeBytes === 0) {
+          return undefined;
+        }
+        opening = this.openPipeline(runId, total);
+      }
+      const run = await this.settledPipeline(runId, total, opening);
+      if (!run.stoppedEarly) return run;
+      await run.finished;
     }
+  }
+
+  private async settledPipeline(
+    runId: string,
+    total: number,
+    opening: Promise<RunPipeline>,
+  ): Promise<RunPipeline> {
     const run = await opening.catch((error: unknown) => {
-      throw new RpcException(`run ${runId}: ${String(error)}`);
+      throw new RpcException(
+        `run ${runId}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     });
     if (run.total !== total) {
       throw new RpcException(`run ${runId} has ${run.total} tasks, not ${total}`);
@@ -92,22 +165,99 @@ export class SaverService implements OnApplicationShutdown {
     return run;
   }
 
-  private remember(run: RunPipeline, opened: Promise<RunPipeline>): void {
-    if (!run.completed) {
-      // Stopped early (idle, shutdown or a failed write): open it afresh from its file next time.
-      // Its file is closed by now, so the next pipeline is the only writer.
-      this.forget(run.runId, opened);
-      return;
+  private openPipeline(runId: string, total: number): Promise<RunPipeline> {
+    const opening = this.makeRoom().then(() => RunPipeline.open(runId, total, this.options));
+    this.runs.set(runId, opening);
+    opening.then(
+      (run) => void run.finished.then(() => this.settle(run, opening)),
+      (error: unknown) => {
+        // The file could not be opened (EACCES, EROFS, ENOTDIR, …): the run fails with that.
+        const reason = error instanceof Error ? error.message : String(error);
+        this.logger.error(`run ${runId}: ${reason}`);
+        this.forget(runId, opening);
+        this.end({ ...unknownStatus(runId, this.fileOf(runId)), state: 'failed', error: reason });
+      },
+    );
+    return opening;
+  }
+
+  /** Keeps open files under SAVER_MAX_OPEN_RUNS: closes the run that received nothing for longest. */
+  private async makeRoom(): Promise<void> {
+    while (this.runs.size >= this.maxOpenRuns) {
+      let oldest: RunPipeline | undefined;
+      for (const opening of this.runs.values()) {
+        const run = await opening.catch(() => undefined);
+        if (run && !run.stoppedEarly && (!oldest || run.lastMessage < oldest.lastMessage))
+          oldest = run;
+      }
+      if (!oldest) return;
+      this.logger.warn(
+        `${this.runs.size} run files open (SAVER_MAX_OPEN_RUNS): closing run ${oldest.runId}`,
+      );
+      await oldest.close();
     }
-    this.logger.log(`run ${run.runId} completed: ${run.total} lines`);
-    this.completedOrder.push(run.runId);
-    if (this.completedOrder.length > REMEMBERED_COMPLETED_RUNS) {
-      this.runs.delete(this.completedOrder.shift() as string);
+  }
+
+  private settle(run: RunPipeline, opened: Promise<RunPipeline>): void {
+    this.forget(run.runId, opened);
+    if (run.completed) {
+      this.logger.log(
+        `run ${run.runId} completed: ${run.total} line(s) in ${this.fileOf(run.runId)}`,
+      );
+      this.end(run.status(0));
+    } else if (run.failed) {
+      this.end(run.status(0));
     }
+    // Otherwise it stopped early (idle, evicted, shutdown): it is opened afresh from its file.
+  }
+
+  private end(status: SaverStatus): void {
+    this.ended.delete(status.runId);
+    this.ended.set(status.runId, status);
+    if (this.ended.size > REMEMBERED_ENDED_RUNS) {
+      this.ended.delete(this.ended.keys().next().value as string);
+    }
+  }
+
+  private endedStatus(runId: string, total: number): SaverStatus | undefined {
+    const status = this.ended.get(runId);
+    return status && status.written <= total ? status : undefined;
   }
 
   /** Drops the map's entry for a run, unless a newer pipeline of that run has taken its place. */
   private forget(runId: string, opened: Promise<RunPipeline>): void {
     if (this.runs.get(runId) === opened) this.runs.delete(runId);
   }
+
+  private async statusFromDisk(query: SaverStatusQuery, limit: number): Promise<SaverStatus> {
+    const file = this.fileOf(query.runId);
+    const { lines, wholeBytes } = await countWholeLines(file);
+    if (wholeBytes === 0) return unknownStatus(query.runId, file);
+    const missing: number[] = [];
+    for (let seq = lines + 1; seq <= query.total && missing.length < limit; seq++)
+      missing.push(seq);
+    return {
+      ...unknownStatus(query.runId, file),
+      state: lines >= query.total ? 'completed' : 'writing',
+      written: lines,
+      waitingFor: lines + 1,
+      missing,
+    };
+  }
+
+  private fileOf(runId: string): string {
+    return runFilePath(this.options.outputDir, runId);
+  }
 }
+
+const unknownStatus = (runId: string, file: string): SaverStatus => ({
+  runId,
+  state: 'unknown',
+  written: 0,
+  waitingFor: 1,
+  buffered: 0,
+  duplicates: 0,
+  stalledMs: 0,
+  missing: [],
+  file,
+});

@@ -5,15 +5,25 @@ import { taskProblem } from '../common/contracts/guards.js';
 import type { Ack, Task } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
 import { InjectPeerLink } from '../common/transport/peer-link.provider.js';
-import type { PeerLink } from '../common/transport/peer-link.js';
+import { PeerUnreachableError, type PeerLink } from '../common/transport/peer-link.js';
+import { upstreamUnreachable } from '../common/transport/refusal.js';
 
 @Controller()
 export class ServerController {
   constructor(@InjectPeerLink('processor') private readonly processor: PeerLink) {}
 
-  /** Hands the task to the processor and relays its acknowledgement. */
+  /**
+   * Hands the task to the processor and relays its acknowledgement. The link's retries fit in
+   * half the client's timeout; when they are spent, the client hears why (the processor, its
+   * address, the error) instead of timing out. A refusal (the processor is full) goes back as it is.
+   */
   @MessagePattern(Patterns.serverTask)
-  relay(@Payload(new ContractPipe(taskProblem)) task: Task): Promise<Ack> {
-    return this.processor.send<Ack>(Patterns.processorTask, task);
+  async relay(@Payload(new ContractPipe(taskProblem)) task: Task): Promise<Ack> {
+    try {
+      return await this.processor.send<Ack>(Patterns.processorTask, task);
+    } catch (error) {
+      if (error instanceof PeerUnreachableError) throw upstreamUnreachable(error.message);
+      throw error;
+    }
   }
 }

@@ -5,6 +5,6 @@ import { ServerController } from './server.controller.js';
 /** Takes tasks from client connections and hands each to the processor. */
 @Module({
   controllers: [ServerController],
-  providers: [providePeerLink('processor')],
+  providers: [providePeerLink('processor', 'relay')],
 })
 export class ServerModule {}

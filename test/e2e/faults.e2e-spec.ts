@@ -62,7 +62,10 @@ describe('faults', () => {
       saver = await startTestSystem(saverEnv, dir);
 
       const view = await settledRun(rest.baseUrl, body.runId, 45_000);
-      expect(view.state).toBe('completed');
+      expect({ state: view.state, error: view.error }).toEqual({
+        state: 'completed',
+        error: undefined,
+      });
       expect(view.resent).toBeGreaterThan(0);
       await expectOrderedFile(view.file, view);
     });
@@ -80,7 +83,7 @@ describe('faults', () => {
     // Before the fix this close never returned: the open request waited for a run nobody followed.
     await sut.close();
     const { body } = await answer;
-    expect(body.state).toBe('failed');
+    expect(body.state).toBe('interrupted');
     expect(body.error).toContain('stopped');
   });
 

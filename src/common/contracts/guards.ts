@@ -1,4 +1,4 @@
-import type { Result, SaverStatusQuery, Task } from './messages.js';
+import type { Result, SaverRunRef, SaverStatusQuery, Task } from './messages.js';
 
 /** Bounds of what a message may ask for, whatever the sender's settings (the largest MAX_DELAY). */
 const MAX_DELAY_RANGE = 3600;
@@ -54,5 +54,15 @@ export function statusQueryProblem(value: unknown): string | undefined {
     (!Number.isSafeInteger(query.missingLimit) || query.missingLimit > MAX_MISSING_LIMIT)
   )
     return `missingLimit must be an integer up to ${MAX_MISSING_LIMIT}`;
+  return undefined;
+}
+
+/** Returns why `value` is not a `SaverRunRef`, or undefined when it is one. */
+export function runRefProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return 'a run reference must be an object';
+  const cancel = value as Partial<SaverRunRef>;
+  if (typeof cancel.runId !== 'string' || !RUN_ID_PATTERN.test(cancel.runId))
+    return 'runId is invalid';
+  if (!isCount(cancel.total)) return 'total must be a positive integer';
   return undefined;
 }

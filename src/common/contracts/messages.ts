@@ -38,7 +38,17 @@ export interface SaverStatusQuery {
   readonly missingLimit?: number;
 }
 
-export type SaverRunState = 'writing' | 'completed' | 'failed';
+/** A run to open at the saver (`saver.open`), or to close when cancelled (`saver.cancel`). */
+export interface SaverRunRef {
+  readonly runId: string;
+  readonly total: number;
+}
+
+/**
+ * `unknown`: the saver has no such run open and no file for it (a status query creates nothing).
+ * `failed`: a write failed (`error` names the errno and the file); the file keeps whole lines.
+ */
+export type SaverRunState = 'unknown' | 'writing' | 'completed' | 'failed' | 'cancelled';
 
 /** What the saver knows of one run. */
 export interface SaverStatus {
@@ -56,4 +66,6 @@ export interface SaverStatus {
   /** Seqs not received yet, lowest first, at most `missingLimit` of them. */
   readonly missing: readonly number[];
   readonly file: string;
+  /** Why writing failed. */
+  readonly error?: string;
 }

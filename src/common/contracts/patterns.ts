@@ -9,6 +9,10 @@ export const Patterns = {
   processorTask: 'processor.task',
   /** processor → saver: a processed `Result`; answered once the saver has taken it. */
   saverResult: 'saver.result',
-  /** client → saver: a run's `SaverStatus`. */
+  /** client → saver: opens (creates) a run's file before its first task, answered with its `SaverStatus`. */
+  saverOpen: 'saver.open',
+  /** client → saver: a run's `SaverStatus`; opens nothing. */
   saverStatus: 'saver.status',
+  /** client → saver: close a cancelled run's file (`SaverRunRef`), answered with its `SaverStatus`. */
+  saverCancel: 'saver.cancel',
 } as const;

@@ -81,7 +81,15 @@ export class Environment {
   @Type(() => Number) @IsInt() @Min(1) @Max(10_000) LINK_WINDOW = 256;
   @Type(() => Number) @IsInt() @Min(1) @Max(64) LINK_SOCKETS = 4;
   @Type(() => Number) @IsInt() @Min(100) @Max(600_000) REQUEST_TIMEOUT_MS = 10_000;
-  @Type(() => Number) @IsInt() @Min(0) @Max(1000) RETRY_ATTEMPTS = 10;
+  @Type(() => Number) @IsInt() @Min(0) @Max(1_000_000) RETRY_ATTEMPTS = 1000;
+  @Type(() => Number) @IsInt() @Min(100) @Max(3_600_000) DELIVERY_TIMEOUT_MS = 60_000;
+  @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000) LINK_QUEUE = 4096;
+  @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000) REORDER_WINDOW = 100_000;
+  @Type(() => Number) @IsInt() @Min(1) @Max(10_000) MAX_ACTIVE_RUNS = 8;
+  @Type(() => Number) @IsInt() @Min(1) @Max(100_000_000) MAX_ACTIVE_TASKS = 2_000_000;
+  @Type(() => Number) @IsInt() @Min(0) @Max(100_000) MAX_QUEUED_RUNS = 16;
+  @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000) PROCESSOR_MAX_HELD = 100_000;
+  @Type(() => Number) @IsInt() @Min(1) @Max(100_000) SAVER_MAX_OPEN_RUNS = 256;
   @Type(() => Number) @IsInt() @Min(1) @Max(60_000) RETRY_BASE_MS = 100;
   @Type(() => Number) @IsInt() @Min(1) @Max(600_000) RETRY_MAX_MS = 3000;
   @Type(() => Number) @IsInt() @Min(0) @Max(600_000) REPAIR_GRACE_MS = 2000;
@@ -123,6 +131,9 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   ) {
     problems.push('TRANSPORT=local runs in one process only: MODULES must name all four modules');
   }
+  if (parsed.DELIVERY_TIMEOUT_MS < parsed.REQUEST_TIMEOUT_MS) {
+    problems.push('DELIVERY_TIMEOUT_MS must not be less than REQUEST_TIMEOUT_MS');
+  }
   if (parsed.RETRY_BASE_MS > parsed.RETRY_MAX_MS) {
     problems.push('RETRY_BASE_MS must not be greater than RETRY_MAX_MS');
   }
@@ -162,7 +173,16 @@ function toSettings(env: Environment): Settings {
     runWindow: env.RUN_WINDOW,
     linkWindow: env.LINK_WINDOW,
     linkSockets: env.LINK_SOCKETS,
+    linkQueue: env.LINK_QUEUE,
+    reorderWindow: env.REORDER_WINDOW,
+    admission: {
+      maxActiveRuns: env.MAX_ACTIVE_RUNS,
+      maxActiveTasks: env.MAX_ACTIVE_TASKS,
+      maxQueuedRuns: env.MAX_QUEUED_RUNS,
+    },
+    processorMaxHeld: env.PROCESSOR_MAX_HELD,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    deliveryTimeoutMs: env.DELIVERY_TIMEOUT_MS,
     retry: { attempts: env.RETRY_ATTEMPTS, baseMs: env.RETRY_BASE_MS, maxMs: env.RETRY_MAX_MS },
     repair: { graceMs: env.REPAIR_GRACE_MS, rounds: env.REPAIR_ROUNDS },
     statusPollMs: env.STATUS_POLL_MS,
@@ -170,6 +190,7 @@ function toSettings(env: Environment): Settings {
       batchMax: env.SAVER_BATCH_MAX,
       flushMs: env.SAVER_FLUSH_MS,
       idleMs: env.SAVER_IDLE_MS,
+      maxOpenRuns: env.SAVER_MAX_OPEN_RUNS,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     logLevels: LOG_LEVEL_NAMES.slice(0, levelIndex + 1),

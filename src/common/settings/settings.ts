@@ -47,12 +47,36 @@ export interface Settings {
   readonly linkWindow: number;
   /** Sockets each internal hop (server → processor, processor → saver) spreads its requests over. */
   readonly linkSockets: number;
+  /** Requests waiting for a slot on one connection of an internal hop; one more is refused for now. */
+  readonly linkQueue: number;
+  /**
+   * A run's tasks sent and not yet written, at most (the run's send window over its file). Also the
+   * saver's reorder capacity: a result further ahead of the file is refused for now.
+   */
+  readonly reorderWindow: number;
+  /** Admission control over every run of one client. */
+  readonly admission: {
+    readonly maxActiveRuns: number;
+    readonly maxActiveTasks: number;
+    readonly maxQueuedRuns: number;
+  };
+  /** Tasks one processor holds (waiting for their delay or for the saver); the next one waits. */
+  readonly processorMaxHeld: number;
+  /** One attempt of a request waits this long for its answer. */
   readonly requestTimeoutMs: number;
+  /** A request is retried for this long at most; then its run fails with the last error. */
+  readonly deliveryTimeoutMs: number;
   readonly retry: { readonly attempts: number; readonly baseMs: number; readonly maxMs: number };
   readonly repair: { readonly graceMs: number; readonly rounds: number };
   readonly statusPollMs: number;
   /** Saver batching, and how long a run that receives nothing stays open (it reopens from its file). */
-  readonly saver: { readonly batchMax: number; readonly flushMs: number; readonly idleMs: number };
+  readonly saver: {
+    readonly batchMax: number;
+    readonly flushMs: number;
+    readonly idleMs: number;
+    /** Run files open at once; the least recently used is closed first (it reopens on demand). */
+    readonly maxOpenRuns: number;
+  };
   readonly shutdownTimeoutMs: number;
   readonly logLevels: readonly LogLevelName[];
 }

@@ -2,6 +2,7 @@ import { Inject, type Provider } from '@nestjs/common';
 import type { PeerRole, Settings } from '../settings/settings.js';
 import { SETTINGS } from '../settings/settings.module.js';
 import { PeerLink } from './peer-link.js';
+import { relayPolicy, retryPolicy } from './request-with-retry.js';
 
 const tokens: Record<PeerRole, symbol> = {
   server: Symbol('PeerLink(server)'),
@@ -9,10 +10,17 @@ const tokens: Record<PeerRole, symbol> = {
   saver: Symbol('PeerLink(saver)'),
 };
 
-/** Provides a `PeerLink` to `role`, built from the settings; inject it with `@InjectPeerLink(role)`. */
-export const providePeerLink = (role: PeerRole): Provider => ({
+/**
+ * Provides a `PeerLink` to `role`, built from the settings; inject it with `@InjectPeerLink(role)`.
+ * A `relay` link serves a caller that is waiting: its retries fit inside that caller's timeout.
+ */
+export const providePeerLink = (
+  role: PeerRole,
+  use: 'relay' | 'deliver' = 'deliver',
+): Provider => ({
   provide: tokens[role],
-  useFactory: (settings: Settings) => new PeerLink(settings, role),
+  useFactory: (settings: Settings) =>
+    new PeerLink(settings, role, use === 'relay' ? relayPolicy(settings) : retryPolicy(settings)),
   inject: [SETTINGS],
 });
 

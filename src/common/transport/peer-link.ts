@@ -1,51 +1,59 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxyFactory, type ClientProxy } from '@nestjs/microservices';
-import pLimit, { type LimitFunction } from 'p-limit';
+import { BoundedSlots, NoSlotError } from '../bounded-slots.js';
 import type { PeerRole, Settings } from '../settings/settings.js';
-import { clientOptions } from './transport-options.js';
-import { requestWithRetry, retryPolicy, type RetryPolicy } from './request-with-retry.js';
+import { refuseForNow } from './refusal.js';
+import { requestWithRetry, singleAttempt, type RetryPolicy } from './request-with-retry.js';
+import { clientOptions, describePeer } from './transport-options.js';
 
 interface Lane {
   readonly proxy: ClientProxy;
-  readonly limit: LimitFunction;
+  readonly slots: BoundedSlots;
 }
 
 /**
  * A module's link to a peer role: several connections, each with a bounded number of requests in
- * flight. The bound matters: a Nest TCP socket with too many requests in flight in both directions
- * can deadlock (see docs/NEST12-NOTES.md), and a hop like server → processor gathers the requests of
- * every client connection onto itself.
+ * flight (`LINK_WINDOW`) and a bounded line of requests waiting for one (`LINK_QUEUE`). The bound in
+ * flight matters: a Nest TCP socket with too many requests in flight in both directions can
+ * deadlock (see docs/NEST12-NOTES.md). When the line is full the request is refused for now, and
+ * that refusal travels back to whoever sent it, who waits and sends again.
  */
 export class PeerLink implements OnApplicationShutdown {
   private readonly logger: Logger;
   private readonly lanes: Lane[];
-  private readonly policy: RetryPolicy;
   private nextLane = 0;
+  /** Who this link talks to, for errors: `processor at 127.0.0.1:5002`. */
+  readonly peer: string;
 
   constructor(
     settings: Settings,
     readonly role: PeerRole,
+    private readonly policy: RetryPolicy,
   ) {
     this.logger = new Logger(`PeerLink(${role})`);
-    this.policy = retryPolicy(settings);
+    this.peer = describePeer(settings, role);
     this.lanes = Array.from({ length: settings.linkSockets }, () => ({
       proxy: ClientProxyFactory.create(clientOptions(settings, role)),
-      limit: pLimit(settings.linkWindow),
+      slots: new BoundedSlots(settings.linkWindow, settings.linkQueue, 0),
     }));
   }
 
-  /** Sends a request on the least busy connection; retries transport failures with backoff. */
-  send<R>(pattern: string, data: unknown): Promise<R> {
-    const lane = this.pickLane();
-    return lane.limit(() => requestWithRetry<R>(lane.proxy, pattern, data, this.policy));
+  /**
+   * Sends a request on the least busy connection, retrying within the link's policy. A transport
+   * failure that outlasts it is thrown as an Error that names the peer and the cause.
+   */
+  send<R>(pattern: string, data: unknown, signal?: AbortSignal): Promise<R> {
+    return this.sendWith<R>(pattern, data, this.policy, signal);
   }
 
-  /** Requests waiting for a free slot plus requests in flight, over every connection. */
+  /** One attempt, no retry (for a caller that asks again anyway). */
+  sendOnce<R>(pattern: string, data: unknown): Promise<R> {
+    return this.sendWith<R>(pattern, data, singleAttempt(this.policy));
+  }
+
+  /** Requests in flight plus requests waiting for a slot, over every connection. */
   get pending(): number {
-    return this.lanes.reduce(
-      (sum, lane) => sum + lane.limit.activeCount + lane.limit.pendingCount,
-      0,
-    );
+    return this.lanes.reduce((sum, lane) => sum + lane.slots.held + lane.slots.waiting, 0);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -53,18 +61,59 @@ export class PeerLink implements OnApplicationShutdown {
     this.logger.debug('closed');
   }
 
+  private async sendWith<R>(
+    pattern: string,
+    data: unknown,
+    policy: RetryPolicy,
+    signal?: AbortSignal,
+  ): Promise<R> {
+    const lane = this.pickLane();
+    try {
+      await lane.slots.acquire();
+    } catch (error) {
+      if (!(error instanceof NoSlotError)) throw error;
+      throw refuseForNow(`${this.peer}: every connection is full (${error.message})`);
+    }
+    try {
+      return await requestWithRetry<R>(lane.proxy, pattern, data, policy, signal);
+    } catch (error) {
+      throw withPeer(this.peer, error);
+    } finally {
+      lane.slots.release();
+    }
+  }
+
   private pickLane(): Lane {
     // Round robin, but skip a lane that is backed up while another one has room.
     const start = this.nextLane++ % this.lanes.length;
     let best = this.lanes[start];
-    for (const lane of this.lanes) {
-      if (
-        lane.limit.activeCount + lane.limit.pendingCount <
-        best.limit.activeCount + best.limit.pendingCount
-      ) {
-        best = lane;
-      }
-    }
+    const load = (lane: Lane) => lane.slots.held + lane.slots.waiting;
+    for (const lane of this.lanes) if (load(lane) < load(best)) best = lane;
     return best;
   }
 }
+
+/** A transport failure, named after the peer: `processor at 127.0.0.1:5002: connect ECONNREFUSED …`. */
+export class PeerUnreachableError extends Error {
+  constructor(
+    readonly peer: string,
+    override readonly cause: unknown,
+  ) {
+    super(`${peer}: ${causeOf(cause)}`);
+    this.name = PeerUnreachableError.name;
+  }
+}
+
+/** Handler errors (refusals) keep their shape; anything else becomes a `PeerUnreachableError`. */
+function withPeer(peer: string, error: unknown): unknown {
+  if (typeof error === 'object' && error !== null && 'status' in error) return error;
+  if (error instanceof PeerUnreachableError) return error;
+  return new PeerUnreachableError(peer, error);
+}
+
+const causeOf = (error: unknown): string =>
+  error instanceof Error
+    ? error.message
+    : typeof error === 'string'
+      ? error
+      : JSON.stringify(error);

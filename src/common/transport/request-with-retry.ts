@@ -1,36 +1,64 @@
 import type { ClientProxy } from '@nestjs/microservices';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Settings } from '../settings/settings.js';
+import { isHandlerError, isRetryableRefusal, isUnreachableUpstream } from './refusal.js';
 
 export interface RetryPolicy {
+  /** One attempt waits this long for its answer. */
   readonly timeoutMs: number;
+  /** Transport failures are retried until this long after the first attempt, then the last one is thrown. */
+  readonly deadlineMs: number;
+  /** Retries after a transport failure, at most. */
   readonly attempts: number;
   readonly baseMs: number;
   readonly maxMs: number;
+  /**
+   * A peer that refuses for now (at a bound) is asked again, without limit, until `signal` aborts:
+   * it is alive and its refusal is the back-pressure. False passes the refusal to the caller.
+   */
+  readonly waitWhileRefused: boolean;
 }
 
+/** For a sender nobody waits on (the client's tasks, the processor's results). */
 export const retryPolicy = (settings: Settings): RetryPolicy => ({
   timeoutMs: settings.requestTimeoutMs,
+  deadlineMs: settings.deliveryTimeoutMs,
   ...settings.retry,
+  waitWhileRefused: true,
+});
+
+/**
+ * For a hop whose caller is waiting with its own REQUEST_TIMEOUT_MS (server → processor): all its
+ * attempts fit in half of that, so the caller hears the real cause (the peer, its address, the
+ * error) rather than its own timeout; a refusal goes straight back to the caller, who waits.
+ */
+export const relayPolicy = (settings: Settings): RetryPolicy => ({
+  ...retryPolicy(settings),
+  timeoutMs: Math.floor(settings.requestTimeoutMs / 2),
+  deadlineMs: Math.floor(settings.requestTimeoutMs / 2),
+  waitWhileRefused: false,
+});
+
+/** One attempt and no retry: for a caller that polls anyway (the client's status queries). */
+export const singleAttempt = (policy: RetryPolicy): RetryPolicy => ({
+  ...policy,
+  attempts: 0,
+  waitWhileRefused: false,
 });
 
 /** Exponential backoff with jitter, so that many senders that failed together do not retry together. */
-export function backoffMs(attempt: number, policy: RetryPolicy): number {
-  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** (attempt - 1));
+export function backoffMs(attempt: number, policy: Pick<RetryPolicy, 'baseMs' | 'maxMs'>): number {
+  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** (Math.min(attempt, 30) - 1));
   return ceiling / 2 + Math.random() * (ceiling / 2);
 }
 
 /**
- * An error the peer's handler threw (a refused message) reaches the caller as `{ status: 'error',
- * message }`; anything else (a timeout, a refused or closed connection, a broker that is away,
- * each transport in its own shape) is a transport failure, worth sending again.
+ * Anything but an error a handler threw on purpose (a timeout, a refused or closed connection, a
+ * broker that is away, each transport in its own shape) is a transport failure, worth sending
+ * again; so is a relay's word that the peer behind it is unreachable.
  */
 export const isTransportFailure = (error: unknown): boolean =>
-  !(
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { status?: unknown }).status === 'error'
-  );
+  !isHandlerError(error) || isUnreachableUpstream(error);
 
 export class RequestTimeoutError extends Error {
   constructor(pattern: string, ms: number) {
@@ -39,24 +67,47 @@ export class RequestTimeoutError extends Error {
   }
 }
 
+export class RequestAbortedError extends Error {
+  constructor(pattern: string) {
+    super(`${pattern}: the sender stopped`);
+    this.name = RequestAbortedError.name;
+  }
+}
+
 /**
  * `send()` with what Nest's transports leave out: a timeout (a TCP reply that never comes would
- * wait forever) and retries with backoff (a peer that is not up yet, a connection that closed).
- * Every receiver is idempotent, so sending a request again is safe. Written with one promise and
- * one timer per attempt rather than an operator chain: it runs for every message of every hop.
+ * wait forever), retries with backoff within a deadline (a peer that is not up yet, a connection
+ * that closed), and waiting while a peer refuses for now. Every receiver is idempotent, so sending
+ * a request again is safe. Written with one promise and one timer per attempt rather than an
+ * operator chain: it runs for every message of every hop.
  */
 export async function requestWithRetry<R>(
   proxy: ClientProxy,
   pattern: string,
   data: unknown,
   policy: RetryPolicy,
+  signal?: AbortSignal,
 ): Promise<R> {
-  for (let attempt = 1; ; attempt++) {
+  const deadline = Date.now() + policy.deadlineMs;
+  let failures = 0;
+  let refusals = 0;
+  for (;;) {
+    if (signal?.aborted) throw new RequestAbortedError(pattern);
+    const timeoutMs = Math.max(1, Math.min(policy.timeoutMs, deadline - Date.now()));
     try {
-      return await requestOnce<R>(proxy, pattern, data, policy.timeoutMs);
+      return await requestOnce<R>(proxy, pattern, data, timeoutMs);
     } catch (error) {
-      if (!isTransportFailure(error) || attempt > policy.attempts) throw error;
-      await sleep(backoffMs(attempt, policy));
+      let pauseMs: number;
+      if (isRetryableRefusal(error) && policy.waitWhileRefused) {
+        pauseMs = backoffMs(++refusals, policy);
+      } else if (isTransportFailure(error)) {
+        failures++;
+        pauseMs = backoffMs(failures, policy);
+        if (failures > policy.attempts || Date.now() + pauseMs >= deadline) throw error;
+      } else {
+        throw error;
+      }
+      await sleep(pauseMs, undefined, { signal }).catch(() => undefined);
     }
   }
 }
@@ -85,7 +136,7 @@ function requestOnce<R>(
     let subscription: { unsubscribe(): void } | undefined;
     subscription = proxy.send<R>(pattern, data).subscribe({
       next: (answer) => settle(() => resolve(answer)),
-      // Passed on as it is (an Error, a string or a plain object): `isTransportFailure` reads it.
+      // Passed on as it is (an Error, a string or a plain object): the caller classifies it.
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       error: (error: unknown) => settle(() => reject(error)),
       complete: () => settle(() => reject(new Error(`${pattern}: closed without an answer`))),

@@ -122,6 +122,31 @@ export const acknowledgesToBroker = (settings: Settings): boolean => settings.tr
 export const sharesWorkBetweenReplicas = (settings: Settings): boolean =>
   settings.transport !== 'redis';
 
+/** Who a client of `role` talks to, as an error message should name it. */
+export function describePeer(settings: Settings, role: PeerRole): string {
+  const { brokers } = settings;
+  switch (settings.transport) {
+    case 'tcp':
+      return `${role} at ${settings.peers[role].host}:${settings.peers[role].port}`;
+    case 'local':
+      return `${role} (in this process)`;
+    case 'nats':
+      return `${role} via NATS at ${brokers.natsUrl}`;
+    case 'rmq':
+      return `${role} via RabbitMQ at ${withoutPassword(brokers.rmqUrl)}`;
+    case 'redis':
+      return `${role} via Redis at ${withoutPassword(brokers.redisUrl)}`;
+    case 'mqtt':
+      return `${role} via MQTT at ${withoutPassword(brokers.mqttUrl)}`;
+  }
+}
+
+function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
 /** The port a started listener is bound to (it differs from the setting when that was 0). */
 export function listeningPort(
   settings: Settings,
