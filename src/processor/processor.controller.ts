@@ -1,6 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { concat, from, ignoreElements, map, of, type Observable } from 'rxjs';
+import { taskFields } from '../common/contracts/contract-fields.js';
 import { ContractPipe } from '../common/contracts/contract.pipe.js';
 import { taskProblem } from '../common/contracts/guards.js';
 import { ACK, type Ack, type Task } from '../common/contracts/messages.js';
@@ -27,7 +28,7 @@ export class ProcessorController {
    * task is acknowledged only then and a processor that dies holding it leaves it to another.
    */
   @MessagePattern(Patterns.processorTask)
-  take(@Payload(new ContractPipe(taskProblem)) task: Task): Ack | Observable<Ack> {
+  take(@Payload(new ContractPipe(taskProblem, taskFields)) task: Task): Ack | Observable<Ack> {
     const handedOff = this.processor.schedule(task);
     if (!this.holdUntilHandedOff) return ACK;
     const done = from(handedOff).pipe(

@@ -1,5 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
+import { resultFields, statusQueryFields } from '../common/contracts/contract-fields.js';
 import { ContractPipe } from '../common/contracts/contract.pipe.js';
 import { resultProblem, statusQueryProblem } from '../common/contracts/guards.js';
 import type {
@@ -16,13 +17,15 @@ export class SaverController {
   constructor(private readonly saver: SaverService) {}
 
   @MessagePattern(Patterns.saverResult)
-  save(@Payload(new ContractPipe(resultProblem)) result: Result): Promise<ResultReceipt> {
+  save(
+    @Payload(new ContractPipe(resultProblem, resultFields)) result: Result,
+  ): Promise<ResultReceipt> {
     return this.saver.accept(result);
   }
 
   @MessagePattern(Patterns.saverStatus)
   status(
-    @Payload(new ContractPipe(statusQueryProblem)) query: SaverStatusQuery,
+    @Payload(new ContractPipe(statusQueryProblem, statusQueryFields)) query: SaverStatusQuery,
   ): Promise<SaverStatus> {
     return this.saver.status(query);
   }

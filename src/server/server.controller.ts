@@ -1,5 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
+import { taskFields } from '../common/contracts/contract-fields.js';
 import { ContractPipe } from '../common/contracts/contract.pipe.js';
 import { taskProblem } from '../common/contracts/guards.js';
 import type { Ack, Task } from '../common/contracts/messages.js';
@@ -13,7 +14,7 @@ export class ServerController {
 
   /** Hands the task to the processor and relays its acknowledgement. */
   @MessagePattern(Patterns.serverTask)
-  relay(@Payload(new ContractPipe(taskProblem)) task: Task): Promise<Ack> {
+  relay(@Payload(new ContractPipe(taskProblem, taskFields)) task: Task): Promise<Ack> {
     return this.processor.send<Ack>(Patterns.processorTask, task);
   }
 }
