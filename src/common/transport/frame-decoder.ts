@@ -85,13 +85,17 @@ export class FrameDecoder {
         this.headerDigits = 0;
         return at + 1;
       }
-      if (code < ZERO || code > NINE || this.headerDigits === this.maxHeaderDigits) {
+      if (code < ZERO || code > NINE) {
         throw new CorruptedPacketLengthException(this.headerSoFar(chunk[at]));
       }
       this.length = this.length * 10 + (code - ZERO);
       this.headerDigits++;
       if (this.length > this.maxFrameLength) {
         throw new MaxPacketLengthExceededException(this.length);
+      }
+      // More digits than the limit has, yet not over it: leading zeros, which no writer sends.
+      if (this.headerDigits > this.maxHeaderDigits) {
+        throw new CorruptedPacketLengthException(this.headerSoFar(''));
       }
     }
     return chunk.length;
