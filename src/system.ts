@@ -1,11 +1,12 @@
 import { Logger, Module, type DynamicModule, type Type } from '@nestjs/common';
-import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
 import { ClientModule } from './client/client.module.js';
 import type { ModuleName, PeerRole, Settings } from './common/settings/settings.js';
 import { SettingsModule } from './common/settings/settings.module.js';
+import { ThrottledRpcExceptionFilter } from './common/throttled-rpc-exception.filter.js';
 import { BrokerAckInterceptor } from './common/transport/broker-ack.interceptor.js';
 import { assertSoleConsumer } from './common/transport/sole-consumer.js';
 import {
@@ -29,14 +30,18 @@ const START_ORDER: readonly ModuleName[] = ['saver', 'processor', 'server', 'cli
 /** The root of one module's application context: its feature module plus the settings. */
 @Module({})
 class ModuleContext {
-  static of(feature: Type, settings: Settings): DynamicModule {
+  static of(feature: Type, settings: Settings, listens = false): DynamicModule {
     return {
       module: ModuleContext,
       imports: [SettingsModule.forRoot(settings), feature],
-      // Only where the broker takes acknowledgements: an interceptor costs on every message.
-      providers: acknowledgesToBroker(settings)
-        ? [{ provide: APP_INTERCEPTOR, useClass: BrokerAckInterceptor }]
-        : [],
+      providers: [
+        // Only where the broker takes acknowledgements: an interceptor costs on every message.
+        ...(acknowledgesToBroker(settings)
+          ? [{ provide: APP_INTERCEPTOR, useClass: BrokerAckInterceptor }]
+          : []),
+        // Only for listeners: an RPC filter catching everything would swallow HTTP errors.
+        ...(listens ? [{ provide: APP_FILTER, useClass: ThrottledRpcExceptionFilter }] : []),
+      ],
     };
   }
 }
@@ -91,7 +96,7 @@ async function startPeer(
   started: Closable[],
 ): Promise<Settings> {
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(
-    ModuleContext.of(PEER_MODULES[role], settings),
+    ModuleContext.of(PEER_MODULES[role], settings, true),
     { ...serverOptions(settings, role), logger: [...settings.logLevels] },
   );
   started.push(app);

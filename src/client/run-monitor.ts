@@ -54,6 +54,9 @@ export class RunMonitor {
           run.fail(status);
           return;
         }
+      } else if (status.state === 'unknown') {
+        // The saver has no trace of the run (its OUTPUT_DIR lost the file): open it again.
+        opened = false;
       } else {
         unreachableSince = undefined;
         run.observe(status);
@@ -93,9 +96,9 @@ export class RunMonitor {
     try {
       return await this.saver.sendOnce<SaverStatus>(Patterns.saverOpen, message);
     } catch (error) {
-      const reason = `${this.saver.peer}: ${describeError(error)}`;
+      const reason = describeError(error);
       run.noteError(reason);
-      this.unavailable.report(`run ${run.runId}: could not open its file at ${reason}`);
+      this.unavailable.report(`run ${run.runId}: could not open its file: ${reason}`);
       return reason;
     }
   }
@@ -129,9 +132,9 @@ export class RunMonitor {
     try {
       return await this.saver.sendOnce<SaverStatus>(Patterns.saverStatus, query);
     } catch (error) {
-      const reason = `${this.saver.peer}: ${describeError(error)}`;
+      const reason = describeError(error);
       run.noteError(reason);
-      this.unavailable.report(`run ${run.runId}: no status from ${reason}`);
+      this.unavailable.report(`run ${run.runId}: no status: ${reason}`);
       return reason;
     }
   }

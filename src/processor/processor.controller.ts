@@ -1,6 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { concat, from, ignoreElements, map, of, type Observable } from 'rxjs';
+import { taskFields } from '../common/contracts/contract-fields.js';
 import { ContractPipe } from '../common/contracts/contract.pipe.js';
 import { taskProblem } from '../common/contracts/guards.js';
 import { ACK, type Ack, type Task } from '../common/contracts/messages.js';
@@ -28,7 +29,9 @@ export class ProcessorController {
    * dies holding it leaves it to another.
    */
   @MessagePattern(Patterns.processorTask)
-  async take(@Payload(new ContractPipe(taskProblem)) task: Task): Promise<Ack | Observable<Ack>> {
+  async take(
+    @Payload(new ContractPipe(taskProblem, taskFields)) task: Task,
+  ): Promise<Ack | Observable<Ack>> {
     const { handedOff } = await this.processor.take(task);
     if (!this.holdUntilHandedOff) return ACK;
     const done = from(handedOff).pipe(

@@ -47,10 +47,11 @@ export class RunFile {
   }
 }
 
-/** Whole lines of the file at `path` (0 when there is no such file), and the bytes they take. */
+/** Whether the file at `path` exists, its whole lines, and the bytes they take. */
 export async function countWholeLines(
   path: string,
-): Promise<{ lines: number; wholeBytes: number }> {
+): Promise<{ exists: boolean; lines: number; wholeBytes: number }> {
+  let exists = true;
   let lines = 0;
   let offset = 0;
   let wholeBytes = 0;
@@ -65,6 +66,7 @@ export async function countWholeLines(
     }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    exists = false;
   }
-  return { lines, wholeBytes };
+  return { exists, lines, wholeBytes };
 }

@@ -1,5 +1,10 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
+import {
+  resultFields,
+  runRefFields,
+  statusQueryFields,
+} from '../common/contracts/contract-fields.js';
 import { ContractPipe } from '../common/contracts/contract.pipe.js';
 import { resultProblem, runRefProblem, statusQueryProblem } from '../common/contracts/guards.js';
 import type {
@@ -17,24 +22,30 @@ export class SaverController {
   constructor(private readonly saver: SaverService) {}
 
   @MessagePattern(Patterns.saverOpen)
-  open(@Payload(new ContractPipe(runRefProblem)) run: SaverRunRef): Promise<SaverStatus> {
+  open(
+    @Payload(new ContractPipe(runRefProblem, runRefFields)) run: SaverRunRef,
+  ): Promise<SaverStatus> {
     return this.saver.open(run);
   }
 
   @MessagePattern(Patterns.saverResult)
-  save(@Payload(new ContractPipe(resultProblem)) result: Result): Promise<ResultReceipt> {
+  save(
+    @Payload(new ContractPipe(resultProblem, resultFields)) result: Result,
+  ): Promise<ResultReceipt> {
     return this.saver.accept(result);
   }
 
   @MessagePattern(Patterns.saverStatus)
   status(
-    @Payload(new ContractPipe(statusQueryProblem)) query: SaverStatusQuery,
+    @Payload(new ContractPipe(statusQueryProblem, statusQueryFields)) query: SaverStatusQuery,
   ): Promise<SaverStatus> {
     return this.saver.status(query);
   }
 
   @MessagePattern(Patterns.saverCancel)
-  cancel(@Payload(new ContractPipe(runRefProblem)) run: SaverRunRef): Promise<SaverStatus> {
+  cancel(
+    @Payload(new ContractPipe(runRefProblem, runRefFields)) run: SaverRunRef,
+  ): Promise<SaverStatus> {
     return this.saver.cancel(run);
   }
 }

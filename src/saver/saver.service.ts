@@ -138,7 +138,7 @@ export class SaverService implements OnApplicationShutdown {
     for (;;) {
       let opening = this.runs.get(runId);
       if (!opening) {
-        if (how === 'if-on-disk' && (await countWholeLines(this.fileOf(runId))).wholeBytes === 0) {
+        if (how === 'if-on-disk' && !(await countWholeLines(this.fileOf(runId))).exists) {
           return undefined;
         }
         opening = this.openPipeline(runId, total);
@@ -231,8 +231,8 @@ export class SaverService implements OnApplicationShutdown {
 
   private async statusFromDisk(query: SaverStatusQuery, limit: number): Promise<SaverStatus> {
     const file = this.fileOf(query.runId);
-    const { lines, wholeBytes } = await countWholeLines(file);
-    if (wholeBytes === 0) return unknownStatus(query.runId, file);
+    const { exists, lines } = await countWholeLines(file);
+    if (!exists) return unknownStatus(query.runId, file);
     const missing: number[] = [];
     for (let seq = lines + 1; seq <= query.total && missing.length < limit; seq++)
       missing.push(seq);

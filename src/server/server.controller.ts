@@ -1,5 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
+import { taskFields } from '../common/contracts/contract-fields.js';
 import { ContractPipe } from '../common/contracts/contract.pipe.js';
 import { taskProblem } from '../common/contracts/guards.js';
 import type { Ack, Task } from '../common/contracts/messages.js';
@@ -18,7 +19,7 @@ export class ServerController {
    * address, the error) instead of timing out. A refusal (the processor is full) goes back as it is.
    */
   @MessagePattern(Patterns.serverTask)
-  async relay(@Payload(new ContractPipe(taskProblem)) task: Task): Promise<Ack> {
+  async relay(@Payload(new ContractPipe(taskProblem, taskFields)) task: Task): Promise<Ack> {
     try {
       return await this.processor.send<Ack>(Patterns.processorTask, task);
     } catch (error) {

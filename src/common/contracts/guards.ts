@@ -1,16 +1,34 @@
 import type { Result, SaverRunRef, SaverStatusQuery, Task } from './messages.js';
 
-/** Bounds of what a message may ask for, whatever the sender's settings (the largest MAX_DELAY). */
+/*
+ * Bounds of what a message may carry, whatever the sender's settings: the largest value each
+ * setting allows (see `environment.ts`), or what the code that makes the field can make.
+ */
+/** MAX_TASKS at most. */
+const MAX_TOTAL = 10_000_000;
+/** MAX_CONNECTIONS at most. */
+const MAX_CONN = 10_000;
+/** MAX_DELAY at most, seconds. */
 const MAX_DELAY_RANGE = 3600;
+/** The client draws values with `Math.floor(Math.random() * 2 ** 31)`. */
+const MAX_VALUE = 2 ** 31 - 1;
+/** The processor's id is `host:pid`; a host name is at most 253 characters. */
+const MAX_PROCESSOR_LENGTH = 256;
+/** The processor draws `randomInt(0, round(delayRange * 1000) + 1)`: rounding adds under 1 ms. */
+const DELAY_MS_SLACK = 1;
 const MAX_MISSING_LIMIT = 1_000_000;
+const MAX_RUN_ID_LENGTH = 64;
 
 /** Run ids are made by the client and become file names at the saver: nothing else is allowed. */
 export const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
-const isCount = (value: unknown): value is number =>
-  Number.isSafeInteger(value) && (value as number) >= 1;
+const isIntIn = (value: unknown, min: number, max: number): value is number =>
+  Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
 const isTime = (value: unknown): value is number =>
   Number.isFinite(value) && (value as number) >= 0;
+// The length first: the pattern need not look at a long string at all.
+const isRunId = (value: unknown): value is string =>
+  typeof value === 'string' && value.length <= MAX_RUN_ID_LENGTH && RUN_ID_PATTERN.test(value);
 
 /**
  * Returns why `value` is not a `Task`, or undefined when it is one.
@@ -19,12 +37,14 @@ const isTime = (value: unknown): value is number =>
 export function taskProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return 'a task must be an object';
   const task = value as Partial<Task>;
-  if (typeof task.runId !== 'string' || !RUN_ID_PATTERN.test(task.runId)) return 'runId is invalid';
-  if (!isCount(task.total)) return 'total must be a positive integer';
-  if (!isCount(task.seq) || task.seq > task.total) return 'seq must be an integer in 1..total';
-  if (!isCount(task.conn)) return 'conn must be a positive integer';
-  if (!isCount(task.idx)) return 'idx must be a positive integer';
-  if (!Number.isSafeInteger(task.value)) return 'value must be an integer';
+  if (!isRunId(task.runId)) return 'runId is invalid';
+  if (!isIntIn(task.total, 1, MAX_TOTAL)) return `total must be an integer in 1..${MAX_TOTAL}`;
+  if (!isIntIn(task.seq, 1, task.total)) return 'seq must be an integer in 1..total';
+  // connection_count × connection_value = total, so neither conn nor idx can be more than total.
+  if (!isIntIn(task.conn, 1, Math.min(MAX_CONN, task.total)))
+    return `conn must be an integer in 1..${MAX_CONN}, at most total`;
+  if (!isIntIn(task.idx, 1, task.total)) return 'idx must be an integer in 1..total';
+  if (!isIntIn(task.value, 0, MAX_VALUE)) return `value must be an integer in 0..${MAX_VALUE}`;
   if (!isTime(task.sentAt)) return 'sentAt must be a time';
   if (!isTime(task.delayRange) || task.delayRange > MAX_DELAY_RANGE)
     return `delayRange must be a number in 0..${MAX_DELAY_RANGE}`;
@@ -35,10 +55,16 @@ export function taskProblem(value: unknown): string | undefined {
 export function resultProblem(value: unknown): string | undefined {
   const problem = taskProblem(value);
   if (problem) return problem;
-  const result = value as Partial<Result>;
+  const result = value as Partial<Result> & Task;
   if (!isTime(result.processedAt)) return 'processedAt must be a time';
-  if (!isTime(result.delayMs)) return 'delayMs must be a number >= 0';
-  if (typeof result.processor !== 'string') return 'processor must be a string';
+  if (!isIntIn(result.delayMs, 0, result.delayRange * 1000 + DELAY_MS_SLACK))
+    return 'delayMs must be an integer in 0..delayRange × 1000';
+  if (
+    typeof result.processor !== 'string' ||
+    result.processor.length === 0 ||
+    result.processor.length > MAX_PROCESSOR_LENGTH
+  )
+    return `processor must be a string of 1..${MAX_PROCESSOR_LENGTH} characters`;
   return undefined;
 }
 
@@ -46,23 +72,18 @@ export function resultProblem(value: unknown): string | undefined {
 export function statusQueryProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return 'a status query must be an object';
   const query = value as Partial<SaverStatusQuery>;
-  if (typeof query.runId !== 'string' || !RUN_ID_PATTERN.test(query.runId))
-    return 'runId is invalid';
-  if (!isCount(query.total)) return 'total must be a positive integer';
-  if (
-    query.missingLimit !== undefined &&
-    (!Number.isSafeInteger(query.missingLimit) || query.missingLimit > MAX_MISSING_LIMIT)
-  )
-    return `missingLimit must be an integer up to ${MAX_MISSING_LIMIT}`;
+  if (!isRunId(query.runId)) return 'runId is invalid';
+  if (!isIntIn(query.total, 1, MAX_TOTAL)) return `total must be an integer in 1..${MAX_TOTAL}`;
+  if (query.missingLimit !== undefined && !isIntIn(query.missingLimit, 0, MAX_MISSING_LIMIT))
+    return `missingLimit must be an integer in 0..${MAX_MISSING_LIMIT}`;
   return undefined;
 }
 
 /** Returns why `value` is not a `SaverRunRef`, or undefined when it is one. */
 export function runRefProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return 'a run reference must be an object';
-  const cancel = value as Partial<SaverRunRef>;
-  if (typeof cancel.runId !== 'string' || !RUN_ID_PATTERN.test(cancel.runId))
-    return 'runId is invalid';
-  if (!isCount(cancel.total)) return 'total must be a positive integer';
+  const run = value as Partial<SaverRunRef>;
+  if (!isRunId(run.runId)) return 'runId is invalid';
+  if (!isIntIn(run.total, 1, MAX_TOTAL)) return `total must be an integer in 1..${MAX_TOTAL}`;
   return undefined;
 }

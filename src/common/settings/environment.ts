@@ -31,6 +31,8 @@ const csv = ({ value }: { value: unknown }): unknown =>
     : value;
 
 const HOST = /^[A-Za-z0-9._:-]+$/;
+/** The largest TCP frame a setting may allow: Nest's own default limit (128 M characters). */
+const MAX_FRAME = 128 * 1024 * 1024;
 
 /**
  * The environment variables this system reads, with their defaults.
@@ -99,6 +101,12 @@ export class Environment {
   @Type(() => Number) @IsInt() @Min(0) @Max(10_000) SAVER_FLUSH_MS = 5;
   @Type(() => Number) @IsInt() @Min(1000) @Max(86_400_000) SAVER_IDLE_MS = 600_000;
   @Type(() => Number) @IsInt() @Min(0) @Max(600_000) SHUTDOWN_TIMEOUT_MS = 10_000;
+
+  // TCP edge: limits on what a peer may send a listener (requests) or a client (replies).
+  @Type(() => Number) @IsInt() @Min(1024) @Max(MAX_FRAME) TCP_MAX_FRAME_BYTES = 64 * 1024;
+  @Type(() => Number) @IsInt() @Min(1024) @Max(MAX_FRAME) TCP_MAX_REPLY_BYTES = 16 * 1024 * 1024;
+  @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000) TCP_MAX_CONNECTIONS = 2048;
+  @Type(() => Number) @IsInt() @Min(10) @Max(3_600_000) TCP_IDLE_TIMEOUT_MS = 30_000;
 
   @IsIn(LOG_LEVEL_NAMES)
   LOG_LEVEL: LogLevelName = 'log';
@@ -193,6 +201,12 @@ function toSettings(env: Environment): Settings {
       maxOpenRuns: env.SAVER_MAX_OPEN_RUNS,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    tcp: {
+      maxFrameBytes: env.TCP_MAX_FRAME_BYTES,
+      maxReplyBytes: env.TCP_MAX_REPLY_BYTES,
+      maxConnections: env.TCP_MAX_CONNECTIONS,
+      idleTimeoutMs: env.TCP_IDLE_TIMEOUT_MS,
+    },
     logLevels: LOG_LEVEL_NAMES.slice(0, levelIndex + 1),
   };
 }

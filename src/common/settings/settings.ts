@@ -78,6 +78,17 @@ export interface Settings {
     readonly maxOpenRuns: number;
   };
   readonly shutdownTimeoutMs: number;
+  /** Limits at the TCP edge (`TRANSPORT=tcp`); frame sizes as the frame header counts them. */
+  readonly tcp: {
+    /** Longest request frame a listener reads. */
+    readonly maxFrameBytes: number;
+    /** Longest reply frame a client reads (a saver status lists up to `missingLimit` seqs). */
+    readonly maxReplyBytes: number;
+    /** Open connections per listener. */
+    readonly maxConnections: number;
+    /** A peer that stops in the middle of a frame for this long is disconnected. */
+    readonly idleTimeoutMs: number;
+  };
   readonly logLevels: readonly LogLevelName[];
 }
 

@@ -1,6 +1,7 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxyFactory, type ClientProxy } from '@nestjs/microservices';
 import { BoundedSlots, NoSlotError } from '../bounded-slots.js';
+import { describeError } from '../describe-error.js';
 import type { PeerRole, Settings } from '../settings/settings.js';
 import { refuseForNow } from './refusal.js';
 import { requestWithRetry, singleAttempt, type RetryPolicy } from './request-with-retry.js';
@@ -99,7 +100,7 @@ export class PeerUnreachableError extends Error {
     readonly peer: string,
     override readonly cause: unknown,
   ) {
-    super(`${peer}: ${causeOf(cause)}`);
+    super(`${peer}: ${describeError(cause)}`);
     this.name = PeerUnreachableError.name;
   }
 }
@@ -110,10 +111,3 @@ function withPeer(peer: string, error: unknown): unknown {
   if (error instanceof PeerUnreachableError) return error;
   return new PeerUnreachableError(peer, error);
 }
-
-const causeOf = (error: unknown): string =>
-  error instanceof Error
-    ? error.message
-    : typeof error === 'string'
-      ? error
-      : JSON.stringify(error);

@@ -4,7 +4,6 @@ import {
   ServerNats,
   ServerRedis,
   ServerRMQ,
-  ServerTCP,
   Transport,
   type ClientOptions,
   type CustomClientOptions,
@@ -13,8 +12,9 @@ import {
   type RedisOptions,
 } from '@nestjs/microservices';
 import type { PeerRole, Settings } from '../settings/settings.js';
-import { CorkedJsonSocket } from './corked-json-socket.js';
 import { withExactPatterns } from './exact-patterns.js';
+import { framedSocketClass } from './framed-json-socket.js';
+import { GuardedTcpServer } from './guarded-tcp-server.js';
 import { LocalClient, LocalServer } from './local-transport.js';
 
 /**
@@ -32,7 +32,14 @@ export function clientOptions(
     case 'tcp':
       return {
         transport: Transport.TCP,
-        options: { ...settings.peers[role], socketClass: CorkedJsonSocket },
+        options: {
+          ...settings.peers[role],
+          // A client reads replies: a saver status lists up to `missingLimit` missing seqs.
+          socketClass: framedSocketClass({
+            maxFrameLength: settings.tcp.maxReplyBytes,
+            incompleteFrameTimeoutMs: settings.tcp.idleTimeoutMs,
+          }),
+        },
       };
     case 'nats':
       return { transport: Transport.NATS, options: { servers: [brokers.natsUrl] } };
@@ -68,10 +75,15 @@ export function serverOptions(settings: Settings, role: PeerRole): MicroserviceO
   switch (settings.transport) {
     case 'tcp':
       return {
-        strategy: new TcpServer({
+        strategy: new GuardedTcpServer({
           host: settings.listenHost,
           port: settings.peers[role].port,
-          socketClass: CorkedJsonSocket,
+          maxConnections: settings.tcp.maxConnections,
+          // A listener reads requests, each well under 1 KB.
+          socketClass: framedSocketClass({
+            maxFrameLength: settings.tcp.maxFrameBytes,
+            incompleteFrameTimeoutMs: settings.tcp.idleTimeoutMs,
+          }),
         }),
       };
     case 'nats':
@@ -106,8 +118,7 @@ export function serverOptions(settings: Settings, role: PeerRole): MicroserviceO
   }
 }
 
-// Nest's servers, each with the exact-pattern fast path.
-const TcpServer = withExactPatterns(ServerTCP);
+// Nest's servers, each with the exact-pattern fast path (GuardedTcpServer has it too).
 const NatsServer = withExactPatterns(ServerNats);
 const RmqServer = withExactPatterns(ServerRMQ);
 const RedisServer = withExactPatterns(ServerRedis);

@@ -1,0 +1,71 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Result, SaverStatusQuery, Task } from './messages.js';
+import { resultProblem, statusQueryProblem, taskProblem } from './guards.js';
+
+const task: Task = {
+  runId: 'r-1',
+  seq: 3,
+  total: 10,
+  conn: 2,
+  idx: 5,
+  value: 2 ** 31 - 1,
+  sentAt: 1_700_000_000_000,
+  delayRange: 1.5,
+};
+const result: Result = { ...task, processedAt: 1_700_000_000_500, delayMs: 1500, processor: 'h:1' };
+const query: SaverStatusQuery = { runId: 'r-1', total: 10, missingLimit: 100_000 };
+const MB10 = 'x'.repeat(10 * 1024 * 1024);
+
+describe('contract guards', () => {
+  it('accept what the client, processor and run monitor make', () => {
+    expect(taskProblem(task)).toBeUndefined();
+    expect(taskProblem({ ...task, value: 0, delayRange: 0 })).toBeUndefined();
+    expect(resultProblem(result)).toBeUndefined();
+    // randomInt(0, round(delayRange × 1000) + 1) may round up by under a millisecond.
+    expect(resultProblem({ ...result, delayRange: 0.0015, delayMs: 2 })).toBeUndefined();
+    expect(statusQueryProblem(query)).toBeUndefined();
+    expect(statusQueryProblem({ runId: 'r-1', total: 10, missingLimit: 0 })).toBeUndefined();
+    expect(statusQueryProblem({ runId: 'r-1', total: 10 })).toBeUndefined();
+  });
+
+  it.each<[string, Partial<Task>]>([
+    ['runId', { runId: MB10 }],
+    ['total', { total: 10_000_001, seq: 1 }],
+    ['total', { total: 1.5 }],
+    ['seq', { seq: 11 }],
+    ['conn', { conn: 11 }],
+    ['conn', { total: 20_000, seq: 1, conn: 10_001 }],
+    ['idx', { idx: 11 }],
+    ['idx', { idx: 0 }],
+    ['value', { value: 2 ** 31 }],
+    ['value', { value: -1 }],
+    ['value', { value: 1.5 }],
+    ['sentAt', { sentAt: Number.POSITIVE_INFINITY }],
+    ['sentAt', { sentAt: -1 }],
+    ['delayRange', { delayRange: 3601 }],
+  ])('refuse a task whose %s is out of bounds (%j)', (field, change) => {
+    expect(taskProblem({ ...task, ...change })).toContain(field);
+    expect(resultProblem({ ...result, ...change })).toContain(field);
+  });
+
+  it.each<[string, Partial<Result>]>([
+    ['processedAt', { processedAt: Number.NaN }],
+    ['delayMs', { delayMs: 1502 }],
+    ['delayMs', { delayMs: -1 }],
+    ['delayMs', { delayMs: 0.5 }],
+    ['processor', { processor: 'p'.repeat(257) }],
+    ['processor', { processor: MB10 }],
+    ['processor', { processor: '' }],
+  ])('refuse a result whose %s is out of bounds', (field, change) => {
+    expect(resultProblem({ ...result, ...change })).toContain(field);
+  });
+
+  it.each<[string, Partial<SaverStatusQuery>]>([
+    ['runId', { runId: MB10 }],
+    ['total', { total: 10_000_001 }],
+    ['missingLimit', { missingLimit: -1 }],
+    ['missingLimit', { missingLimit: 1_000_001 }],
+  ])('refuse a status query whose %s is out of bounds', (field, change) => {
+    expect(statusQueryProblem({ ...query, ...change })).toContain(field);
+  });
+});

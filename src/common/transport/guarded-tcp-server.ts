@@ -1,0 +1,73 @@
+import { Logger } from '@nestjs/common';
+import {
+  ServerTCP,
+  type BaseRpcContext,
+  type ReadPacket,
+  type TcpOptions,
+} from '@nestjs/microservices';
+import { InvalidTcpDataReceptionException } from '@nestjs/microservices/errors/invalid-tcp-data-reception.exception.js';
+import type { Server as NetServer, Socket } from 'node:net';
+import { briefly } from '../briefly.js';
+import { ThrottledLog } from '../throttled-log.js';
+import { withExactPatterns } from './exact-patterns.js';
+
+export type GuardedTcpOptions = Required<TcpOptions>['options'] & {
+  /** Open connections this listener keeps; more are closed as they come. */
+  readonly maxConnections: number;
+};
+
+/**
+ * Nest's TCP listener (with the exact-pattern fast path), hardened against what a remote peer
+ * can send it:
+ *
+ * - at most `maxConnections` open connections, by `net.Server#maxConnections` (Node closes the
+ *   ones beyond it as they come, and says so with a 'drop' event);
+ * - every log line a peer can cause per connection or per message goes through a throttle (one
+ *   line per second with a count): a broken frame or a connection error, which Nest logs as an
+ *   `InvalidTcpDataReceptionException` with a stack each time; an event for a pattern nobody
+ *   handles, which Nest logs as an error each time; a connection refused for the cap.
+ *
+ * The frame limits themselves are the socket's (`FramedJsonSocket`, given as `socketClass`).
+ */
+export class GuardedTcpServer extends withExactPatterns(ServerTCP) {
+  private readonly peerLogger = new Logger('TcpListener');
+  private readonly peerFaults = new ThrottledLog(this.peerLogger, 'warn');
+  private readonly refusedConnections = new ThrottledLog(this.peerLogger, 'warn');
+  private readonly unknownEvents = new ThrottledLog(this.peerLogger, 'warn');
+
+  constructor(options: GuardedTcpOptions) {
+    super(options);
+    const server = this.unwrap<NetServer>();
+    server.maxConnections = options.maxConnections;
+    server.on('drop', (peer) =>
+      this.refusedConnections.report(
+        `refused a connection from ${peer?.remoteAddress}:${peer?.remotePort}: ` +
+          `${options.maxConnections} are open (TCP_MAX_CONNECTIONS)`,
+      ),
+    );
+  }
+
+  override bindHandler(socket: Socket): void {
+    super.bindHandler(socket);
+    // The socket's 'error' carries the reason (Nest's own log of it, below, does not).
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    socket.on('error', (reason: unknown) =>
+      this.peerFaults.report(`closed the connection from ${peer}: ${briefly(reason)}`),
+    );
+  }
+
+  protected override handleError(error: unknown): void {
+    // Logged with its reason by the listener bindHandler adds.
+    if (error instanceof InvalidTcpDataReceptionException) return;
+    super.handleError(error as string);
+  }
+
+  override async handleEvent(
+    pattern: string,
+    packet: ReadPacket,
+    context: BaseRpcContext,
+  ): Promise<unknown> {
+    if (this.getHandlerByPattern(pattern)) return super.handleEvent(pattern, packet, context);
+    this.unknownEvents.report(`no handler for an event on pattern ${briefly(pattern, 100)}`);
+  }
+}
