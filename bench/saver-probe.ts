@@ -1,37 +1,24 @@
 import { performance } from 'node:perf_hooks';
+import type { SaverObserver } from '../src/saver/saver-observers.js';
 import { percentiles, finiteFrom, type Percentiles } from './stats.js';
+import type { SystemUnderTest } from './systems/system-under-test.js';
 
-/**
- * The timing hook the bench asks of src/saver (see bench/README.md): a process-wide probe, set by
- * `setSaverProbe` exported from `src/saver/saver-probe.ts`, called with performance.now() times.
- */
-export interface SaverProbe {
-  /** A result for `seq` reached the run's pipeline (before the reorder buffer). */
-  received(runId: string, seq: number, at: number): void;
-  /** Seqs firstSeq..firstSeq+count-1 left the reorder buffer. */
-  released(runId: string, firstSeq: number, count: number, at: number): void;
-  /** Seqs firstSeq..firstSeq+count-1 are in the file (their append resolved). */
-  written(runId: string, firstSeq: number, count: number, at: number): void;
-}
+/** Sets (or, with undefined, removes) the one probe the bench keeps on a saver. */
+type SetSaverProbe = (probe: SaverObserver | undefined) => void;
 
-type SetSaverProbe = (probe: SaverProbe | undefined) => void;
-
-/** The hook, when this build of src/ has it (an in-process monolith only). */
-export async function findSaverProbeHook(): Promise<SetSaverProbe | undefined> {
-  // A computed specifier: the bench must compile whether or not src/ has the hook yet.
-  const specifier = new URL('../src/saver/saver-probe.js', import.meta.url).href;
-  try {
-    const module = (await import(specifier)) as { setSaverProbe?: unknown };
-    return typeof module.setSaverProbe === 'function'
-      ? (module.setSaverProbe as SetSaverProbe)
-      : undefined;
-  } catch {
-    return undefined;
-  }
+/** The saver's observers of an in-process system (the monolith), as a one-probe setter. */
+export function saverProbeHook(sut: SystemUnderTest): SetSaverProbe | undefined {
+  const observers = sut.saverObservers;
+  if (!observers) return undefined;
+  let remove: (() => void) | undefined;
+  return (probe) => {
+    remove?.();
+    remove = probe ? observers.add(probe) : undefined;
+  };
 }
 
 /** Records one run's times from the probe; other runs are ignored. */
-export class ProbeRecording implements SaverProbe {
+export class ProbeRecording implements SaverObserver {
   private readonly receivedAt: Float64Array;
   private readonly releasedAt: Float64Array;
   private readonly writtenAt: Float64Array;
@@ -45,11 +32,11 @@ export class ProbeRecording implements SaverProbe {
     this.writtenAt = new Float64Array(total + 1).fill(NaN);
   }
 
-  received(runId: string, seq: number, at: number): void {
+  received(runId: string, seq: number, _delayMs: number, at: number): void {
     if (runId === this.runId && Number.isNaN(this.receivedAt[seq])) this.receivedAt[seq] = at;
   }
 
-  released(runId: string, firstSeq: number, count: number, at: number): void {
+  released(runId: string, firstSeq: number, count: number, _buffered: number, at: number): void {
     if (runId === this.runId) this.releasedAt.fill(at, firstSeq, firstSeq + count);
   }
 

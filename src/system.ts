@@ -48,6 +48,7 @@ class ModuleContext {
 
 interface Closable {
   close(): Promise<void>;
+  get<T>(type: Type<T>, options: { strict: false }): T;
 }
 
 export interface RunningSystem {
@@ -55,6 +56,8 @@ export interface RunningSystem {
   readonly settings: Settings;
   /** Closes the modules in order client → server → processor → saver; each flushes on the way. */
   close(): Promise<void>;
+  /** A provider of one of this process's modules (e.g. the saver's observers), if it runs here. */
+  get<T>(type: Type<T>): T | undefined;
 }
 
 /**
@@ -87,7 +90,17 @@ export async function startSystem(settings: Settings): Promise<RunningSystem> {
     throw error;
   }
   logger.log(`started ${settings.modules.join(', ')} over ${settings.transport}`);
-  return { settings: current, close };
+  const get = <T>(type: Type<T>): T | undefined => {
+    for (const app of started) {
+      try {
+        return app.get(type, { strict: false });
+      } catch {
+        // Not in this module's context: look in the next one.
+      }
+    }
+    return undefined;
+  };
+  return { settings: current, close, get };
 }
 
 async function startPeer(

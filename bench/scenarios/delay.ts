@@ -2,7 +2,7 @@ import type { RunView } from '../../src/client/run.js';
 import { FileTail } from '../file-tail.js';
 import { pollRun, runOverHttp, shapeName, totalOf, type RunShape } from '../http.js';
 import type { Log } from '../log.js';
-import { findSaverProbeHook, ProbeRecording } from '../saver-probe.js';
+import { ProbeRecording, saverProbeHook } from '../saver-probe.js';
 import { summarize, type Summary } from '../stats.js';
 import { startUnderTest, type SystemUnderTest } from '../systems/system-under-test.js';
 import type { SystemVariant } from '../systems/variants.js';
@@ -44,11 +44,10 @@ export async function runDelay(
   childNodeArgs: readonly string[],
 ): Promise<DelayResult[]> {
   const results: DelayResult[] = [];
-  const setProbe = await findSaverProbeHook();
   for (const variant of variants) {
     log.step(`delay ${seconds} s: ${variant.name}`);
     const sut = await startUnderTest(variant, { nodeArgs: childNodeArgs });
-    const inProcess = variant.mode === 'monolith' ? setProbe : undefined;
+    const inProcess = saverProbeHook(sut);
     try {
       await savedRun(
         sut,

@@ -8,7 +8,7 @@ import { FileTail } from '../file-tail.js';
 import { runFilePath } from '../../src/saver/run-pipeline.js';
 import { closeClients, connectClients, sendLoad } from '../load/send-load.js';
 import type { Log } from '../log.js';
-import { findSaverProbeHook, ProbeRecording } from '../saver-probe.js';
+import { ProbeRecording, saverProbeHook } from '../saver-probe.js';
 import { percentiles, summarize, type Summary } from '../stats.js';
 import { startUnderTest, type SystemUnderTest } from '../systems/system-under-test.js';
 import type { SystemVariant } from '../systems/variants.js';
@@ -56,9 +56,9 @@ export async function runLatency(
   log: Log,
 ): Promise<LatencyResult> {
   log.step(`latency: ${variant.name}`);
-  const setProbe = await findSaverProbeHook();
-  if (!setProbe) log.detail('no saver probe in src/ (see bench/README.md): estimates only');
   const sut = await startUnderTest(variant);
+  const setProbe = saverProbeHook(sut);
+  if (!setProbe) log.detail('no saver probe on this variant (see bench/README.md): estimates only');
   const saver = (await connectClients(port(sut, 'saverPort'), 1))[0];
   const loaded = await connectClients(port(sut, 'serverPort'), plan.connections);
   try {

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSettings } from '../../src/common/settings/environment.js';
+import { SaverObservers } from '../../src/saver/saver-observers.js';
 import { startSystem } from '../../src/system.js';
 import { Child } from '../children.js';
 import { SYSTEM_ENTRY } from '../paths.js';
@@ -18,6 +19,8 @@ export interface SystemUnderTest {
   readonly saverPort?: number;
   /** The split system's processes, by module (empty for the monolith, which is this process). */
   readonly processes: ReadonlyMap<string, Child>;
+  /** The saver's observers, when the saver runs in this process (the monolith). */
+  readonly saverObservers?: SaverObservers;
   close(): Promise<void>;
 }
 
@@ -85,6 +88,7 @@ async function startMonolith(variant: SystemVariant, outputDir: string): Promise
         }
       : {}),
     processes: new Map(),
+    saverObservers: system.get(SaverObservers),
     close: async () => {
       await system.close();
       await rm(outputDir, { recursive: true, force: true });

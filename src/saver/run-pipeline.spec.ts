@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunPipeline, runFilePath } from './run-pipeline.js';
-import { setSaverProbe } from './saver-probe.js';
+import { SaverObservers } from './saver-observers.js';
 
 const line = (seq: number) => `{"seq":${seq}}\n`;
 
@@ -16,7 +16,6 @@ describe(RunPipeline.name, () => {
   });
 
   afterEach(async () => {
-    setSaverProbe(undefined);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -67,17 +66,49 @@ describe(RunPipeline.name, () => {
     await expect(RunPipeline.open('run-d', 2, options())).rejects.toThrow('more than the run');
   });
 
-  it('tells the probe when each result arrives, leaves the buffer and is written', async () => {
+  it('tells every observer when each result arrives, leaves the buffer and is written', async () => {
+    const observers = new SaverObservers();
     const events: string[] = [];
-    setSaverProbe({
-      received: (_run, seq) => events.push(`received ${seq}`),
-      released: (_run, first, count) => events.push(`released ${first}+${count}`),
+    const others: string[] = [];
+    observers.add({
+      received: (_run, seq, delayMs) => events.push(`received ${seq} after ${delayMs}`),
+      released: (_run, first, count, buffered) =>
+        events.push(`released ${first}+${count}, ${buffered} held`),
       written: (_run, first, count) => events.push(`written ${first}+${count}`),
+      duplicate: (_run, seq) => events.push(`duplicate ${seq}`),
     });
-    const sut = await RunPipeline.open('run-e', 2, options());
-    sut.push(2, line(2));
-    sut.push(1, line(1));
+    const removeOther = observers.add({ received: (_run, seq) => others.push(`received ${seq}`) });
+    const sut = await RunPipeline.open('run-e', 3, { ...options(), observers });
+    sut.push(3, line(3), 30);
+    sut.push(2, line(2), 20);
+    removeOther();
+    sut.push(2, line(2), 20);
+    sut.push(1, line(1), 10);
     await sut.finished;
-    expect(events).toEqual(['received 2', 'received 1', 'released 1+2', 'written 1+2']);
+    expect(events).toEqual([
+      'received 3 after 30',
+      'received 2 after 20',
+      'received 2 after 20',
+      'duplicate 2',
+      'received 1 after 10',
+      'released 1+3, 0 held',
+      'written 1+3',
+    ]);
+    expect(others).toEqual(['received 3', 'received 2']);
+  });
+
+  it('refuses a result REORDER_WINDOW or more ahead of the file, and takes it once the file moves', async () => {
+    const sut = await RunPipeline.open('run-f', 6, { ...options(), reorderWindow: 3 });
+    expect(sut.push(4, line(4))).toBe('too-far-ahead');
+    expect(sut.push(3, line(3))).toBe('accepted');
+    expect(sut.status(10).buffered).toBe(1);
+    expect(sut.push(1, line(1))).toBe('accepted');
+    expect(sut.push(5, line(5))).toBe('too-far-ahead');
+    expect(sut.push(2, line(2))).toBe('accepted');
+    for (const seq of [4, 5, 6]) expect(sut.push(seq, line(seq))).toBe('accepted');
+    await sut.finished;
+    expect(await readFile(runFilePath(dir, 'run-f'), 'utf8')).toBe(
+      [1, 2, 3, 4, 5, 6].map(line).join(''),
+    );
   });
 });

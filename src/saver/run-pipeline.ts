@@ -5,8 +5,8 @@ import { bufferTime, concatMap, filter, lastValueFrom, mergeAll, Subject, tap } 
 import type { SaverRunState, SaverStatus } from '../common/contracts/messages.js';
 import { releaseInOrder, type Sequenced } from './release-in-order.operator.js';
 import { ReorderBuffer } from './reorder-buffer.js';
-import { saverProbe } from './saver-probe.js';
 import { RunFile } from './run-file.js';
+import { SaverObservers } from './saver-observers.js';
 
 export interface PipelineOptions {
   readonly outputDir: string;
@@ -16,6 +16,8 @@ export interface PipelineOptions {
   readonly batchMax: number;
   /** A result further than this ahead of the file is refused for now (REORDER_WINDOW). */
   readonly reorderWindow: number;
+  /** Told as each result arrives, is released and is written. */
+  readonly observers?: SaverObservers;
 }
 
 /** What `RunPipeline.push` makes of a result. */
@@ -38,6 +40,7 @@ export class RunPipeline {
   private lastMessageAt = Date.now();
   private state: SaverRunState = 'writing';
   private error?: string;
+  private readonly observers: SaverObservers;
   /** Settles when the pipeline has stopped: every released line written and the file closed. */
   readonly finished: Promise<void>;
 
@@ -49,23 +52,27 @@ export class RunPipeline {
   ) {
     this.written = file.linesAtOpen;
     this.buffer = new ReorderBuffer<string>(total, file.linesAtOpen + 1);
+    const observers = options.observers ?? new SaverObservers();
+    this.observers = observers;
     const writes$ = this.input.pipe(
-      releaseInOrder(this.buffer, () => this.duplicates++),
-      tap((lines) =>
-        saverProbe()?.released(
-          runId,
-          this.buffer.next - lines.length,
-          lines.length,
-          performance.now(),
-        ),
-      ),
+      releaseInOrder(this.buffer, (seq) => {
+        this.duplicates++;
+        if (observers.active) observers.duplicate(runId, seq);
+      }),
+      tap((lines) => {
+        if (!observers.active) return;
+        const first = this.buffer.next - lines.length;
+        observers.released(runId, first, lines.length, this.buffer.size, performance.now());
+      }),
       mergeAll(),
       bufferTime(options.flushMs, null, options.batchMax),
       filter((lines) => lines.length > 0),
       // concatMap: never two writes to the file at once; lines released meanwhile wait their turn.
       concatMap(async (lines) => {
         await this.file.append(lines.join(''));
-        saverProbe()?.written(runId, this.written + 1, lines.length, performance.now());
+        if (observers.active) {
+          observers.written(runId, this.written + 1, lines.length, performance.now());
+        }
         this.written += lines.length;
         this.lastProgressAt = Date.now();
       }),
@@ -90,15 +97,16 @@ export class RunPipeline {
    * and counted; a result `reorderWindow` or more ahead of the file is not taken (the sender waits
    * and sends it again), so the reorder buffer never holds more than that.
    */
-  push(seq: number, line: string): PushOutcome {
+  push(seq: number, line: string, delayMs = 0): PushOutcome {
     if (this.state !== 'writing' || this.buffer.done || this.input.isStopped) {
       this.duplicates++;
+      if (this.observers.active) this.observers.duplicate(this.runId, seq);
       return 'duplicate';
     }
     if (seq >= this.buffer.next + this.options.reorderWindow) return 'too-far-ahead';
     this.lastMessageAt = Date.now();
     const before = this.duplicates;
-    saverProbe()?.received(this.runId, seq, performance.now());
+    if (this.observers.active) this.observers.received(this.runId, seq, delayMs, performance.now());
     this.input.next({ seq, item: line });
     return this.duplicates === before ? 'accepted' : 'duplicate';
   }

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { SaverController } from './saver.controller.js';
+import { SaverObservers } from './saver-observers.js';
 import { SaverService } from './saver.service.js';
 
 /** Reorders processed results and appends them to each run's file in send order. */
 @Module({
   controllers: [SaverController],
-  providers: [SaverService],
+  providers: [SaverService, SaverObservers],
 })
 export class SaverModule {}

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Result } from '../common/contracts/messages.js';
 import { loadSettings } from '../common/settings/environment.js';
+import { SaverObservers } from './saver-observers.js';
 import { SaverService } from './saver.service.js';
 
 const result = (seq: number, total = 3): Result => ({
@@ -29,6 +30,7 @@ describe(SaverService.name, () => {
     dir = await mkdtemp(join(tmpdir(), 'saver-service-'));
     sut = new SaverService(
       loadSettings({ OUTPUT_DIR: dir, SAVER_IDLE_MS: '1000', LOG_LEVEL: 'error' }),
+      new SaverObservers(),
     );
   });
 

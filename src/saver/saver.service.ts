@@ -13,6 +13,7 @@ import { refuseForNow } from '../common/transport/refusal.js';
 import { toLine } from './result-line.js';
 import { RunPipeline, runFilePath, type PipelineOptions } from './run-pipeline.js';
 import { countWholeLines } from './run-file.js';
+import { SaverObservers } from './saver-observers.js';
 
 /** Ended runs (completed, failed, cancelled) whose status is kept; older ones are read from their file. */
 const REMEMBERED_ENDED_RUNS = 1000;
@@ -34,10 +35,11 @@ export class SaverService implements OnApplicationShutdown {
   private readonly maxOpenRuns: number;
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(@Inject(SETTINGS) settings: Settings) {
+  constructor(@Inject(SETTINGS) settings: Settings, observers: SaverObservers) {
     this.options = {
       outputDir: settings.outputDir,
       reorderWindow: settings.reorderWindow,
+      observers,
       ...settings.saver,
     };
     this.idleMs = settings.saver.idleMs;
@@ -78,7 +80,7 @@ export class SaverService implements OnApplicationShutdown {
     if (ended) throw new RpcException(`run ${result.runId} is ${ended.state} at the saver`);
     const run = await this.current(result.runId, result.total, 'if-on-disk');
     if (!run) throw refuseForNow(`run ${result.runId} is not open at the saver`);
-    const outcome = run.push(result.seq, toLine(result));
+    const outcome = run.push(result.seq, toLine(result), result.delayMs);
     if (outcome === 'too-far-ahead') {
       throw refuseForNow(
         `run ${result.runId}: seq ${result.seq} is REORDER_WINDOW or more ahead of the file`,
