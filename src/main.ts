@@ -23,9 +23,20 @@ async function main(): Promise<void> {
   let system: Promise<RunningSystem | undefined> = Promise.resolve(undefined);
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) process.exit(130);
+    if (stopping) {
+      logger.warn(`${signal} again: exiting at once; files keep whole lines, runs can be repaired`);
+      process.exit(130);
+    }
     stopping = true;
-    logger.log(`${signal}: stopping (a second signal ends the process at once)`);
+    logger.log(
+      `${signal}: stopping; no new task leaves, work in flight gets ${settings.shutdownTimeoutMs} ms ` +
+        `(SHUTDOWN_TIMEOUT_MS); a second signal ends the process at once`,
+    );
+    // Whatever is still running then, the process ends: a stop is bounded in time.
+    setTimeout(() => {
+      logger.error(`still stopping after SHUTDOWN_TIMEOUT_MS + 1 s: exiting now`);
+      process.exit(1);
+    }, settings.shutdownTimeoutMs + 1000).unref();
     system
       .then((running) => running?.close())
       .then(

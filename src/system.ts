@@ -51,13 +51,24 @@ interface Closable {
   get<T>(type: Type<T>, options: { strict: false }): T;
 }
 
+interface Started extends Closable {
+  readonly module: ModuleName;
+}
+
+// Nest's application is a proxy that takes no new properties: wrap it instead.
+const startedModule = (module: ModuleName, app: Closable): Started => ({
+  module,
+  close: () => app.close(),
+  get: (type, options) => app.get(type, options),
+});
+
 export interface RunningSystem {
   /** The settings with every port as bound (a 0 in the settings becomes the real port). */
   readonly settings: Settings;
   /** Closes the modules in order client → server → processor → saver; each flushes on the way. */
   close(): Promise<void>;
-  /** A provider of one of this process's modules (e.g. the saver's observers), if it runs here. */
-  get<T>(type: Type<T>): T | undefined;
+  /** A provider of `module` (e.g. the saver's observers), when that module runs in this process. */
+  get<T>(module: ModuleName, type: Type<T>): T | undefined;
 }
 
 /**
@@ -67,7 +78,7 @@ export interface RunningSystem {
  */
 export async function startSystem(settings: Settings): Promise<RunningSystem> {
   const logger = new Logger('System');
-  const started: Closable[] = [];
+  const started: Started[] = [];
   // Every module is closed, even when one before it fails: the saver last, flushing its files.
   const close = async (): Promise<void> => {
     const failures: unknown[] = [];
@@ -90,42 +101,35 @@ export async function startSystem(settings: Settings): Promise<RunningSystem> {
     throw error;
   }
   logger.log(`started ${settings.modules.join(', ')} over ${settings.transport}`);
-  const get = <T>(type: Type<T>): T | undefined => {
-    for (const app of started) {
-      try {
-        return app.get(type, { strict: false });
-      } catch {
-        // Not in this module's context: look in the next one.
-      }
-    }
-    return undefined;
-  };
+  const get = <T>(module: ModuleName, type: Type<T>): T | undefined =>
+    started.find((app) => app.module === module)?.get(type, { strict: false });
   return { settings: current, close, get };
 }
 
 async function startPeer(
   role: PeerRole,
   settings: Settings,
-  started: Closable[],
+  started: Started[],
 ): Promise<Settings> {
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(
     ModuleContext.of(PEER_MODULES[role], settings, true),
-    { ...serverOptions(settings, role), logger: [...settings.logLevels] },
+    // abortOnError false: a failure throws (main.ts reports it) instead of exiting the process.
+    { ...serverOptions(settings, role), logger: [...settings.logLevels], abortOnError: false },
   );
-  started.push(app);
+  started.push(startedModule(role, app));
   await app.listen();
   await assertSoleConsumer(settings, role);
   const port = listeningPort(settings, app) ?? settings.peers[role].port;
   return { ...settings, peers: { ...settings.peers, [role]: { ...settings.peers[role], port } } };
 }
 
-async function startClient(settings: Settings, started: Closable[]): Promise<Settings> {
+async function startClient(settings: Settings, started: Started[]): Promise<Settings> {
   const app = await NestFactory.create<NestFastifyApplication>(
     ModuleContext.of(ClientModule, settings),
     new FastifyAdapter(),
-    { logger: [...settings.logLevels] },
+    { logger: [...settings.logLevels], abortOnError: false },
   );
-  started.push(app);
+  started.push(startedModule('client', app));
   await app.listen(settings.clientPort, settings.listenHost);
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { ...settings, clientPort: port };

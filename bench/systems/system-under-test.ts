@@ -88,7 +88,7 @@ async function startMonolith(variant: SystemVariant, outputDir: string): Promise
         }
       : {}),
     processes: new Map(),
-    saverObservers: system.get(SaverObservers),
+    saverObservers: system.get('saver', SaverObservers),
     close: async () => {
       await system.close();
       await rm(outputDir, { recursive: true, force: true });

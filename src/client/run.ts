@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { SaverStatus, Task } from '../common/contracts/messages.js';
 import type { RunEvent, RunEventKind } from './run-events.js';
 import { SendCredit } from './send-credit.js';
@@ -102,6 +103,8 @@ export class Run {
     options: { reorderWindow: number; publish?: (event: RunEvent) => void },
   ) {
     this.total = shape.connectionCount * shape.connectionValue;
+    // Every request of the run that waits (a retry's backoff, a send) listens for the run's end.
+    setMaxListeners(0, this.stopper.signal);
     this.credit = new SendCredit(options.reorderWindow);
     this.publish = options.publish ?? noPublisher;
     this.whenSettled = new Promise((resolve) => (this.settle = resolve));

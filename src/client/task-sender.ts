@@ -9,7 +9,7 @@ import { SETTINGS } from '../common/settings/settings.module.js';
 import { ThrottledLog } from '../common/throttled-log.js';
 import {
   requestWithRetry,
-  retryPolicy,
+  sendPolicy,
   type RetryPolicy,
 } from '../common/transport/request-with-retry.js';
 import { clientOptions } from '../common/transport/transport-options.js';
@@ -37,7 +37,7 @@ export class TaskSender {
   private readonly unacknowledged = new ThrottledLog(this.logger, 'warn');
 
   constructor(@Inject(SETTINGS) private readonly settings: Settings) {
-    this.policy = retryPolicy(settings);
+    this.policy = sendPolicy(settings);
   }
 
   open(run: Run): RunConnections {

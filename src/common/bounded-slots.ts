@@ -18,6 +18,7 @@ interface Waiter {
  */
 export class BoundedSlots {
   private holders = 0;
+  private mostHeld = 0;
   private readonly line: Waiter[] = [];
 
   constructor(
@@ -30,6 +31,11 @@ export class BoundedSlots {
     return this.holders;
   }
 
+  /** The most slots ever held at once: a bound that held never shows more than `capacity`. */
+  get peak(): number {
+    return this.mostHeld;
+  }
+
   get waiting(): number {
     return this.line.length;
   }
@@ -37,7 +43,7 @@ export class BoundedSlots {
   /** Takes a slot, waiting for one within the bounds; the slot is held until `release()`. */
   acquire(): Promise<void> {
     if (this.holders < this.capacity && this.line.length === 0) {
-      this.holders++;
+      this.take();
       return Promise.resolve();
     }
     if (this.line.length >= this.maxWaiting) {
@@ -49,7 +55,7 @@ export class BoundedSlots {
       const waiter: Waiter = {
         grant: () => {
           clearTimeout(waiter.timer);
-          this.holders++;
+          this.take();
           resolve();
         },
         timer:
@@ -67,6 +73,11 @@ export class BoundedSlots {
       };
       this.line.push(waiter);
     });
+  }
+
+  private take(): void {
+    this.holders++;
+    if (this.holders > this.mostHeld) this.mostHeld = this.holders;
   }
 
   release(): void {

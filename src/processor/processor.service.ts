@@ -93,11 +93,20 @@ export class ProcessorService implements BeforeApplicationShutdown, OnApplicatio
     return this.inFlight.size;
   }
 
-  /** Lets tasks in flight finish, within the shutdown bound, while the saver link is still open. */
+  /** The most tasks held at once since start (never more than PROCESSOR_MAX_HELD). */
+  get peakHeld(): number {
+    return this.room.peak;
+  }
+
+  /**
+   * Lets tasks in flight finish while the saver link is still open, within four fifths of the
+   * shutdown bound: the rest is the saver's, to write and sync what it was handed.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     if (this.inFlight.size === 0) return;
     this.logger.log(`waiting for ${this.inFlight.size} task(s) in flight`);
-    const bound = sleep(this.settings.shutdownTimeoutMs, 'timeout' as const, { ref: false });
+    const waitMs = Math.floor(this.settings.shutdownTimeoutMs * 0.8);
+    const bound = sleep(waitMs, 'timeout' as const, { ref: false });
     const outcome = await Promise.race([
       Promise.all(this.inFlight.values()).then(() => 'done' as const),
       bound,

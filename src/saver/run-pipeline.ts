@@ -116,6 +116,11 @@ export class RunPipeline {
     return this.lastMessageAt;
   }
 
+  /** Results held behind a gap. */
+  get buffered(): number {
+    return this.buffer.size;
+  }
+
   get failed(): boolean {
     return this.state === 'failed';
   }

@@ -22,13 +22,17 @@ const DEFAULT_MISSING_LIMIT = 10_000;
 /**
  * Owns one `RunPipeline` per open run. A run is opened by its client (`saver.open`) or, after a
  * restart, by a result for a run whose file is on disk; a status query never opens anything, and
- * a result for a run it has never heard of is refused for now. At most SAVER_MAX_OPEN_RUNS files
+ * a result for a run it has never heard of is refused. At most SAVER_MAX_OPEN_RUNS files
  * are open: the run that received nothing for longest is closed first, and reopens from its file.
  */
 @Injectable()
 export class SaverService implements OnApplicationShutdown {
   private readonly logger = new Logger(SaverService.name);
   private readonly runs = new Map<string, Promise<RunPipeline>>();
+  /** Pipelines whose file is open now. */
+  private readonly opened = new Map<string, RunPipeline>();
+  /** Opens one file at a time, each after making room for it. */
+  private opening: Promise<unknown> = Promise.resolve();
   private readonly ended = new Map<string, SaverStatus>();
   private readonly options: PipelineOptions;
   private readonly idleMs: number;
@@ -49,9 +53,9 @@ export class SaverService implements OnApplicationShutdown {
     this.sweeper.unref();
   }
 
-  /** Open files, for the metrics and the tests. */
+  /** Run files open now, for the metrics and the tests. */
   get openRuns(): number {
-    return this.runs.size;
+    return this.opened.size;
   }
 
   /** Closes runs that received nothing for SAVER_IDLE_MS; a later message reopens them from the file. */
@@ -79,7 +83,8 @@ export class SaverService implements OnApplicationShutdown {
     if (ended?.state === 'completed') return { accepted: false };
     if (ended) throw new RpcException(`run ${result.runId} is ${ended.state} at the saver`);
     const run = await this.current(result.runId, result.total, 'if-on-disk');
-    if (!run) throw refuseForNow(`run ${result.runId} is not open at the saver`);
+    // Never opened by its client and no file on disk: nothing to write it to, now or later.
+    if (!run) throw new RpcException(`run ${result.runId} is not open at the saver`);
     const outcome = run.push(result.seq, toLine(result), result.delayMs);
     if (outcome === 'too-far-ahead') {
       throw refuseForNow(
@@ -168,10 +173,20 @@ export class SaverService implements OnApplicationShutdown {
   }
 
   private openPipeline(runId: string, total: number): Promise<RunPipeline> {
-    const opening = this.makeRoom().then(() => RunPipeline.open(runId, total, this.options));
+    const opening = this.opening.then(async () => {
+      await this.makeRoom();
+      const run = await RunPipeline.open(runId, total, this.options);
+      this.opened.set(runId, run);
+      return run;
+    });
+    this.opening = opening.catch(() => undefined);
     this.runs.set(runId, opening);
     opening.then(
-      (run) => void run.finished.then(() => this.settle(run, opening)),
+      (run) =>
+        void run.finished.then(() => {
+          if (this.opened.get(runId) === run) this.opened.delete(runId);
+          this.settle(run, opening);
+        }),
       (error: unknown) => {
         // The file could not be opened (EACCES, EROFS, ENOTDIR, …): the run fails with that.
         const reason = error instanceof Error ? error.message : String(error);
@@ -183,19 +198,22 @@ export class SaverService implements OnApplicationShutdown {
     return opening;
   }
 
-  /** Keeps open files under SAVER_MAX_OPEN_RUNS: closes the run that received nothing for longest. */
+  /**
+   * Keeps open files under SAVER_MAX_OPEN_RUNS by closing one: the run holding the fewest results
+   * behind a gap (they are dropped, and the client's repair sends them again), and of those the one
+   * that received nothing for longest. A run holding none loses nothing: it reopens from its file.
+   */
   private async makeRoom(): Promise<void> {
-    while (this.runs.size >= this.maxOpenRuns) {
+    while (this.opened.size >= this.maxOpenRuns) {
       let oldest: RunPipeline | undefined;
-      for (const opening of this.runs.values()) {
-        const run = await opening.catch(() => undefined);
-        if (run && !run.stoppedEarly && (!oldest || run.lastMessage < oldest.lastMessage))
-          oldest = run;
+      for (const run of this.opened.values()) {
+        if (!oldest || evictsBefore(run, oldest)) oldest = run;
       }
       if (!oldest) return;
       this.logger.warn(
-        `${this.runs.size} run files open (SAVER_MAX_OPEN_RUNS): closing run ${oldest.runId}`,
+        `${this.opened.size} run files open (SAVER_MAX_OPEN_RUNS): closing run ${oldest.runId}`,
       );
+      this.opened.delete(oldest.runId);
       await oldest.close();
     }
   }
@@ -251,6 +269,11 @@ export class SaverService implements OnApplicationShutdown {
     return runFilePath(this.options.outputDir, runId);
   }
 }
+
+const evictsBefore = (run: RunPipeline, other: RunPipeline): boolean =>
+  run.buffered !== other.buffered
+    ? run.buffered < other.buffered
+    : run.lastMessage < other.lastMessage;
 
 const unknownStatus = (runId: string, file: string): SaverStatus => ({
   runId,

@@ -1,5 +1,5 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import { taskFields } from '../common/contracts/contract-fields.js';
 import { ContractPipe } from '../common/contracts/contract.pipe.js';
 import { taskProblem } from '../common/contracts/guards.js';
@@ -7,7 +7,7 @@ import type { Ack, Task } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
 import { InjectPeerLink } from '../common/transport/peer-link.provider.js';
 import { PeerUnreachableError, type PeerLink } from '../common/transport/peer-link.js';
-import { upstreamUnreachable } from '../common/transport/refusal.js';
+import { isHandlerError, upstreamUnreachable } from '../common/transport/refusal.js';
 
 @Controller()
 export class ServerController {
@@ -24,6 +24,8 @@ export class ServerController {
       return await this.processor.send<Ack>(Patterns.processorTask, task);
     } catch (error) {
       if (error instanceof PeerUnreachableError) throw upstreamUnreachable(error.message);
+      // The processor's own answer (a refusal for now, a contract error) goes back as it came.
+      if (isHandlerError(error)) throw new RpcException(error);
       throw error;
     }
   }

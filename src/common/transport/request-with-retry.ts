@@ -13,18 +13,31 @@ export interface RetryPolicy {
   readonly baseMs: number;
   readonly maxMs: number;
   /**
-   * A peer that refuses for now (at a bound) is asked again, without limit, until `signal` aborts:
-   * it is alive and its refusal is the back-pressure. False passes the refusal to the caller.
+   * A peer that refuses for now (at a bound) is asked again for this long (0: the refusal goes
+   * straight back to the caller). It is alive and its refusal is the back-pressure, so a sender
+   * whose run may wait behind long delays (the client) waits as long as it takes.
    */
-  readonly waitWhileRefused: boolean;
+  readonly refusedPatienceMs: number;
 }
 
-/** For a sender nobody waits on (the client's tasks, the processor's results). */
+/**
+ * For a sender nobody waits on (the processor's results): transport failures and refusals are
+ * both retried for DELIVERY_TIMEOUT_MS, so a held result never holds its slot for longer.
+ */
 export const retryPolicy = (settings: Settings): RetryPolicy => ({
   timeoutMs: settings.requestTimeoutMs,
   deadlineMs: settings.deliveryTimeoutMs,
   ...settings.retry,
-  waitWhileRefused: true,
+  refusedPatienceMs: settings.deliveryTimeoutMs,
+});
+
+/**
+ * For the client's tasks: a refusal (the processor is full, its tasks waiting out their delays)
+ * is waited out for as long as it takes; the run's own bounds end a run that stops moving.
+ */
+export const sendPolicy = (settings: Settings): RetryPolicy => ({
+  ...retryPolicy(settings),
+  refusedPatienceMs: Number.POSITIVE_INFINITY,
 });
 
 /**
@@ -36,14 +49,14 @@ export const relayPolicy = (settings: Settings): RetryPolicy => ({
   ...retryPolicy(settings),
   timeoutMs: Math.floor(settings.requestTimeoutMs / 2),
   deadlineMs: Math.floor(settings.requestTimeoutMs / 2),
-  waitWhileRefused: false,
+  refusedPatienceMs: 0,
 });
 
 /** One attempt and no retry: for a caller that polls anyway (the client's status queries). */
 export const singleAttempt = (policy: RetryPolicy): RetryPolicy => ({
   ...policy,
   attempts: 0,
-  waitWhileRefused: false,
+  refusedPatienceMs: 0,
 });
 
 /** Exponential backoff with jitter, so that many senders that failed together do not retry together. */
@@ -88,7 +101,8 @@ export async function requestWithRetry<R>(
   policy: RetryPolicy,
   signal?: AbortSignal,
 ): Promise<R> {
-  const deadline = Date.now() + policy.deadlineMs;
+  const startedAt = Date.now();
+  const deadline = startedAt + policy.deadlineMs;
   let failures = 0;
   let refusals = 0;
   for (;;) {
@@ -98,8 +112,9 @@ export async function requestWithRetry<R>(
       return await requestOnce<R>(proxy, pattern, data, timeoutMs);
     } catch (error) {
       let pauseMs: number;
-      if (isRetryableRefusal(error) && policy.waitWhileRefused) {
+      if (isRetryableRefusal(error)) {
         pauseMs = backoffMs(++refusals, policy);
+        if (Date.now() + pauseMs - startedAt >= policy.refusedPatienceMs) throw error;
       } else if (isTransportFailure(error)) {
         failures++;
         pauseMs = backoffMs(failures, policy);

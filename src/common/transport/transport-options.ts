@@ -2,6 +2,7 @@ import {
   ClientMqtt,
   ServerMqtt,
   ServerNats,
+  ClientRedis,
   ServerRedis,
   ServerRMQ,
   Transport,
@@ -55,7 +56,10 @@ export function clientOptions(
         },
       };
     case 'redis':
-      return { transport: Transport.REDIS, options: redisOptions(brokers.redisUrl) };
+      return {
+        customClass: ReconnectingRedisClient as unknown as CustomClientOptions['customClass'],
+        options: redisOptions(brokers.redisUrl),
+      };
     case 'local':
       return {
         customClass: LocalClient as unknown as CustomClientOptions['customClass'],
@@ -121,7 +125,25 @@ export function serverOptions(settings: Settings, role: PeerRole): MicroserviceO
 // Nest's servers, each with the exact-pattern fast path (GuardedTcpServer has it too).
 const NatsServer = withExactPatterns(ServerNats);
 const RmqServer = withExactPatterns(ServerRMQ);
-const RedisServer = withExactPatterns(ServerRedis);
+/**
+ * Nest's Redis listener, reconnecting for ever. Nest gives up after `retryAttempts` with a fixed
+ * `retryDelay` (and without them, at once: a listener whose broker restarted never came back, and a
+ * process with nothing else open exited with code 0). Here: exponential backoff up to 5 s, no end.
+ */
+class RedisServer extends withExactPatterns(ServerRedis) {
+  override createRetryStrategy(times: number): undefined | number {
+    return this.isManuallyClosed ? undefined : redisBackoffMs(times);
+  }
+}
+
+/** Nest's Redis client, reconnecting for ever like `RedisServer`. */
+export class ReconnectingRedisClient extends ClientRedis {
+  override createRetryStrategy(times: number): undefined | number {
+    return this.isManuallyClosed ? undefined : redisBackoffMs(times);
+  }
+}
+
+const redisBackoffMs = (times: number): number => Math.min(5000, 100 * 2 ** Math.min(times, 6));
 
 /**
  * Whether the transport takes an acknowledgement from the consumer once the message is dealt

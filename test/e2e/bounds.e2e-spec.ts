@@ -1,0 +1,219 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
+import { readdir } from 'node:fs/promises';
+import { lastValueFrom } from 'rxjs';
+import type { Task } from '../../src/common/contracts/messages.js';
+import { Patterns } from '../../src/common/contracts/patterns.js';
+import { ProcessorService } from '../../src/processor/processor.service.js';
+import { SaverObservers } from '../../src/saver/saver-observers.js';
+import { SaverService } from '../../src/saver/saver.service.js';
+import { settledRun, startRun } from '../support/http.js';
+import { expectOrderedFile } from '../support/ordered-file.js';
+import { startTestSystem, type TestSystem } from '../support/test-system.js';
+
+/** Answers what a request to a listener answered: its reply, or the error it was refused with. */
+async function answerOf(proxy: ClientProxy, pattern: string, data: unknown): Promise<unknown> {
+  try {
+    return await lastValueFrom(proxy.send(pattern, data));
+  } catch (error) {
+    return error;
+  }
+}
+
+const tcpClient = (port: number): ClientProxy =>
+  ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
+
+describe('bounds (issue 7): every queue and buffer has one, and pushing back loses nothing', () => {
+  describe('a run larger than every bound', () => {
+    let sut: TestSystem;
+    let mostBuffered = 0;
+    let mostOpenRuns = 0;
+
+    beforeAll(async () => {
+      sut = await startTestSystem({
+        REORDER_WINDOW: '40',
+        PROCESSOR_MAX_HELD: '15',
+        RUN_WINDOW: '12',
+        SEND_WINDOW: '4',
+        LINK_WINDOW: '3',
+        LINK_QUEUE: '6',
+        LINK_SOCKETS: '2',
+        SAVER_MAX_OPEN_RUNS: '3',
+      });
+      sut.system.get('saver', SaverObservers)?.add({
+        released: (_run, _first, _count, buffered) => {
+          mostBuffered = Math.max(mostBuffered, buffered);
+        },
+      });
+    });
+
+    afterAll(async () => {
+      await sut.close();
+    });
+
+    it('completes exactly while the processor, the links and the reorder buffer stay within theirs', async () => {
+      const saver = sut.system.get('saver', SaverService) as SaverService;
+      const watch = setInterval(() => (mostOpenRuns = Math.max(mostOpenRuns, saver.openRuns)), 1);
+      try {
+        // Three runs at once, each far larger than every bound.
+        const answers = await Promise.all(
+          [1, 2, 3].map(() =>
+            startRun(sut.baseUrl, {
+              connection_count: 20,
+              connection_value: 30,
+              delay_range: 0.2,
+              wait: 'saved',
+            }),
+          ),
+        );
+        for (const { body } of answers) {
+          expect({ state: body.state, error: body.error }).toEqual({
+            state: 'completed',
+            error: undefined,
+          });
+          await expectOrderedFile(body.file, body);
+        }
+      } finally {
+        clearInterval(watch);
+      }
+      const processor = sut.system.get('processor', ProcessorService) as ProcessorService;
+      expect(processor.peakHeld).toBeGreaterThan(0);
+      expect(processor.peakHeld).toBeLessThanOrEqual(15);
+      // Results wait behind a gap, but never REORDER_WINDOW of them.
+      expect(mostBuffered).toBeLessThan(40);
+      expect(mostOpenRuns).toBeLessThanOrEqual(3);
+    });
+  });
+
+  describe('admission control', () => {
+    let sut: TestSystem;
+
+    beforeAll(async () => {
+      sut = await startTestSystem({ MAX_ACTIVE_RUNS: '1', MAX_QUEUED_RUNS: '1' });
+    });
+
+    afterAll(async () => {
+      await sut.close();
+    });
+
+    it('queues a run that does not fit, refuses one beyond the queue with 429, and runs both it took', async () => {
+      const shape = { connection_count: 5, connection_value: 20, delay_range: 0.5, wait: 'none' };
+      const first = await startRun(sut.baseUrl, shape);
+      const second = await startRun(sut.baseUrl, shape);
+      const third = await fetch(`${sut.baseUrl}/?connection_count=1&connection_value=1&wait=none`);
+      expect(first.status).toBe(202);
+      expect(second.status).toBe(202);
+      expect(second.body.state).toBe('queued');
+      expect(third.status).toBe(429);
+      expect(JSON.stringify(await third.json())).toContain('MAX_QUEUED_RUNS');
+
+      for (const { body } of [first, second]) {
+        const view = await settledRun(sut.baseUrl, body.runId, 30_000);
+        expect(view.state).toBe('completed');
+        await expectOrderedFile(view.file, view);
+      }
+    });
+  });
+
+  describe('hostile peers', () => {
+    let sut: TestSystem;
+    let saver: ClientProxy;
+    let processor: ClientProxy;
+
+    beforeAll(async () => {
+      sut = await startTestSystem({
+        PROCESSOR_MAX_HELD: '50',
+        LINK_WINDOW: '4',
+        LINK_SOCKETS: '2',
+        // A task that finds the processor full waits a quarter of this before it is refused.
+        REQUEST_TIMEOUT_MS: '400',
+        DELIVERY_TIMEOUT_MS: '2000',
+      });
+      saver = tcpClient(sut.settings.peers.saver.port);
+      processor = tcpClient(sut.settings.peers.processor.port);
+    });
+
+    afterAll(async () => {
+      await saver.close();
+      await processor.close();
+      await sut.close();
+    });
+
+    afterEach(async () => {
+      // Whatever came before, the system still runs and orders correctly.
+      const { body } = await startRun(sut.baseUrl, {
+        connection_count: 3,
+        connection_value: 10,
+        delay_range: 0.1,
+        wait: 'saved',
+      });
+      expect(body.state).toBe('completed');
+      await expectOrderedFile(body.file, body);
+    });
+
+    it('answers status queries and results for runs it never opened, and creates nothing', async () => {
+      const service = sut.system.get('saver', SaverService) as SaverService;
+      const answers = await Promise.all(
+        Array.from({ length: 500 }, (_, at) =>
+          answerOf(saver, Patterns.saverStatus, { runId: `forged-${at}`, total: 10 }),
+        ),
+      );
+      expect(answers.every((answer) => (answer as { state?: string }).state === 'unknown')).toBe(
+        true,
+      );
+      const result = {
+        runId: 'forged-result',
+        seq: 1,
+        total: 1,
+        conn: 1,
+        idx: 1,
+        value: 1,
+        sentAt: 1,
+        delayRange: 0,
+        processedAt: 2,
+        delayMs: 0,
+        processor: 'forger:1',
+      };
+      const refused = await answerOf(saver, Patterns.saverResult, result);
+      expect(refused).toMatchObject({ status: 'error' });
+      expect(await readdir(sut.outputDir)).toEqual([]);
+      expect(service.openRuns).toBe(0);
+    });
+
+    it('holds no more forged tasks than PROCESSOR_MAX_HELD, refusing the rest for now', async () => {
+      const service = sut.system.get('processor', ProcessorService) as ProcessorService;
+      const task = (seq: number): Task => ({
+        runId: 'forged-tasks',
+        seq,
+        total: 1000,
+        conn: 1,
+        idx: seq,
+        value: 1,
+        sentAt: Date.now(),
+        delayRange: 2,
+      });
+      const answers = await Promise.all(
+        Array.from({ length: 300 }, (_, at) =>
+          answerOf(processor, Patterns.processorTask, task(at + 1)),
+        ),
+      );
+      const acked = answers.filter((answer) => (answer as { asyncAnswer?: string }).asyncAnswer);
+      const refusedForNow = answers.filter(
+        (answer) => (answer as { retryable?: boolean }).retryable === true,
+      );
+      // Some forged tasks end quickly (short delays, and the saver refuses their results), so a
+      // few more than 50 may be taken in turn; never more than 50 at once.
+      expect(acked.length).toBeGreaterThanOrEqual(50);
+      expect(refusedForNow.length).toBeGreaterThan(150);
+      expect(acked.length + refusedForNow.length).toBe(300);
+      expect(service.peakHeld).toBe(50);
+      // A delay above MAX_DELAY is refused for good.
+      const tooLong = await answerOf(processor, Patterns.processorTask, {
+        ...task(999),
+        delayRange: 3600,
+      });
+      expect(tooLong).toMatchObject({ status: 'error' });
+      expect((tooLong as { retryable?: boolean }).retryable).toBeUndefined();
+    });
+  });
+});
