@@ -196,6 +196,17 @@ describe(requestWithRetry.name, () => {
     expect(fake.attempts).toBe(51);
   });
 
+  it('keeps waiting while refused past deadlineMs when the refusals take a while to come', async () => {
+    const refusal = { status: 'error', message: 'queue full', retryable: true };
+    const fake = fakeProxy((n) => later(5, () => (n <= 30 ? throwError(() => refusal) : of(ACK))));
+    const outcome = start(
+      requestWithRetry(fake.proxy, PATTERN, 1, policy({ attempts: 2, deadlineMs: 1000 })),
+    );
+    await jest.advanceTimersByTimeAsync(30 * 105 + 5);
+    expect(outcome).toMatchObject({ settled: true, value: ACK });
+    expect(fake.attempts).toBe(31);
+  });
+
   it('passes a refusal back at once when the policy does not wait', async () => {
     const refusal = { status: 'error', message: 'queue full', retryable: true };
     const fake = fakeProxy(() => throwError(() => refusal));

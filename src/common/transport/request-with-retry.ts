@@ -6,7 +6,10 @@ import { isHandlerError, isRetryableRefusal, isUnreachableUpstream } from './ref
 export interface RetryPolicy {
   /** One attempt waits this long for its answer. */
   readonly timeoutMs: number;
-  /** Transport failures are retried until this long after the first attempt, then the last one is thrown. */
+  /**
+   * Transport failures are retried until this long after the first attempt (or the peer's latest
+   * refusal: it was alive then), then the last one is thrown.
+   */
   readonly deadlineMs: number;
   /** Retries after a transport failure, at most. */
   readonly attempts: number;
@@ -88,7 +91,7 @@ export async function requestWithRetry<R>(
   policy: RetryPolicy,
   signal?: AbortSignal,
 ): Promise<R> {
-  const deadline = Date.now() + policy.deadlineMs;
+  let deadline = Date.now() + policy.deadlineMs;
   let failures = 0;
   let refusals = 0;
   for (;;) {
@@ -99,6 +102,8 @@ export async function requestWithRetry<R>(
     } catch (error) {
       let pauseMs: number;
       if (isRetryableRefusal(error) && policy.waitWhileRefused) {
+        // The peer answered: a wait past the deadline must not leave the next attempt 1 ms to answer.
+        deadline = Date.now() + policy.deadlineMs;
         pauseMs = backoffMs(++refusals, policy);
       } else if (isTransportFailure(error)) {
         failures++;
