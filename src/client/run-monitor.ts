@@ -81,8 +81,9 @@ export class RunMonitor {
           );
           return;
         }
-        fruitlessRounds++;
-        await this.repair(run, connections);
+        // A round counts only when it sent something: a seq still in its first send (waiting
+        // out a full processor, say) is on its way, and its own bounds end it if it is stuck.
+        if (await this.repair(run, connections)) fruitlessRounds++;
         quietSince = Date.now();
       }
       await sleep(this.settings.statusPollMs, undefined, { signal: run.signal }).catch(
@@ -113,17 +114,20 @@ export class RunMonitor {
     }
   }
 
-  private async repair(run: Run, connections: RunConnections): Promise<void> {
+  /** Sends again what the saver lacks; answers whether there was anything to send. */
+  private async repair(run: Run, connections: RunConnections): Promise<boolean> {
     const status = await this.status(run, REPAIR_BATCH);
-    if (typeof status === 'string') return;
+    // No answer from the saver: a round without progress (its own bound fails the run).
+    if (typeof status === 'string') return true;
     // A seq whose first send is not answered yet is on its way, not missing.
     const missing = status.missing.filter((seq) => run.wasAnswered(seq));
-    if (missing.length === 0) return;
+    if (missing.length === 0) return false;
     run.recordRepairRound();
     this.logger.warn(
       `run ${run.runId}: sending ${missing.length} missing task(s) again, from seq ${missing[0]}`,
     );
     await this.sender.resend(run, connections, missing);
+    return true;
   }
 
   /** The saver's view of the run, or why it could not be had. */

@@ -6,7 +6,10 @@ import { isHandlerError, isRetryableRefusal, isUnreachableUpstream } from './ref
 export interface RetryPolicy {
   /** One attempt waits this long for its answer. */
   readonly timeoutMs: number;
-  /** Transport failures are retried until this long after the first attempt, then the last one is thrown. */
+  /**
+   * Transport failures are retried until this long after the first attempt (or the peer's latest
+   * refusal: it was alive then), then the last one is thrown.
+   */
   readonly deadlineMs: number;
   /** Retries after a transport failure, at most. */
   readonly attempts: number;
@@ -102,7 +105,7 @@ export async function requestWithRetry<R>(
   signal?: AbortSignal,
 ): Promise<R> {
   const startedAt = Date.now();
-  const deadline = startedAt + policy.deadlineMs;
+  let deadline = startedAt + policy.deadlineMs;
   let failures = 0;
   let refusals = 0;
   for (;;) {
@@ -113,6 +116,8 @@ export async function requestWithRetry<R>(
     } catch (error) {
       let pauseMs: number;
       if (isRetryableRefusal(error)) {
+        // The peer answered: a wait past the deadline must not leave the next attempt 1 ms to answer.
+        deadline = Date.now() + policy.deadlineMs;
         pauseMs = backoffMs(++refusals, policy);
         if (Date.now() + pauseMs - startedAt >= policy.refusedPatienceMs) throw error;
       } else if (isTransportFailure(error)) {
