@@ -10,11 +10,6 @@ import { startTestSystem, type TestSystem } from '../support/test-system.js';
 /** Where the screenshot goes (ignored by git): look at it after the test. */
 const SCREENSHOT = join('test', 'output', 'report-page.png');
 
-interface DrawnChart {
-  readonly series: string[];
-  readonly points: number[];
-}
-
 describe('the report page in a real browser (Debian Chromium)', () => {
   let sut: TestSystem;
   let browser: Browser;
@@ -66,7 +61,7 @@ describe('the report page in a real browser (Debian Chromium)', () => {
             points: chart.data.map((column) => column.length),
           },
         ]),
-      ) as Record<string, DrawnChart>;
+      );
     });
 
     const arrivals = saver.arrivals.x.length;
