@@ -1,25 +1,37 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
+  reportQueryFields,
   resultFields,
   runRefFields,
   statusQueryFields,
 } from '../common/contracts/contract-fields.js';
 import { ContractPipe } from '../common/contracts/contract.pipe.js';
-import { resultProblem, runRefProblem, statusQueryProblem } from '../common/contracts/guards.js';
+import {
+  reportQueryProblem,
+  resultProblem,
+  runRefProblem,
+  statusQueryProblem,
+} from '../common/contracts/guards.js';
 import type {
   Result,
   ResultReceipt,
+  SaverReport,
+  SaverReportQuery,
   SaverRunRef,
   SaverStatus,
   SaverStatusQuery,
 } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
+import { SaverReportRecorder } from './report/saver-report-recorder.js';
 import { SaverService } from './saver.service.js';
 
 @Controller()
 export class SaverController {
-  constructor(private readonly saver: SaverService) {}
+  constructor(
+    private readonly saver: SaverService,
+    private readonly recorder: SaverReportRecorder,
+  ) {}
 
   @MessagePattern(Patterns.saverOpen)
   open(
@@ -47,5 +59,12 @@ export class SaverController {
     @Payload(new ContractPipe(runRefProblem, runRefFields)) run: SaverRunRef,
   ): Promise<SaverStatus> {
     return this.saver.cancel(run);
+  }
+
+  @MessagePattern(Patterns.saverReport)
+  report(
+    @Payload(new ContractPipe(reportQueryProblem, reportQueryFields)) query: SaverReportQuery,
+  ): SaverReport {
+    return this.recorder.report(query.runId);
   }
 }

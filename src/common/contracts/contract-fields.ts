@@ -1,4 +1,4 @@
-import type { Result, SaverRunRef, SaverStatusQuery, Task } from './messages.js';
+import type { Result, SaverReportQuery, SaverRunRef, SaverStatusQuery, Task } from './messages.js';
 
 /*
  * The fields of each message the contract knows, and nothing else. A message is passed on from
@@ -33,4 +33,8 @@ export const statusQueryFields = (query: SaverStatusQuery): SaverStatusQuery =>
 export const runRefFields = (run: SaverRunRef): SaverRunRef => ({
   runId: run.runId,
   total: run.total,
+});
+
+export const reportQueryFields = (query: SaverReportQuery): SaverReportQuery => ({
+  runId: query.runId,
 });

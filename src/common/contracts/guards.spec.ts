@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Result, SaverStatusQuery, Task } from './messages.js';
-import { resultProblem, statusQueryProblem, taskProblem } from './guards.js';
+import { reportQueryProblem, resultProblem, statusQueryProblem, taskProblem } from './guards.js';
 
 const task: Task = {
   runId: 'r-1',
@@ -67,5 +67,12 @@ describe('contract guards', () => {
     ['missingLimit', { missingLimit: 1_000_001 }],
   ])('refuse a status query whose %s is out of bounds', (field, change) => {
     expect(statusQueryProblem({ ...query, ...change })).toContain(field);
+  });
+
+  it('accept a report query with a valid runId only', () => {
+    expect(reportQueryProblem({ runId: 'r-1' })).toBeUndefined();
+    expect(reportQueryProblem({ runId: MB10 })).toContain('runId');
+    expect(reportQueryProblem({ runId: '../etc' })).toContain('runId');
+    expect(reportQueryProblem('r-1')).toContain('object');
   });
 });

@@ -1,4 +1,4 @@
-import type { Result, SaverRunRef, SaverStatusQuery, Task } from './messages.js';
+import type { Result, SaverReportQuery, SaverRunRef, SaverStatusQuery, Task } from './messages.js';
 
 /*
  * Bounds of what a message may carry, whatever the sender's settings: the largest value each
@@ -85,5 +85,12 @@ export function runRefProblem(value: unknown): string | undefined {
   const run = value as Partial<SaverRunRef>;
   if (!isRunId(run.runId)) return 'runId is invalid';
   if (!isIntIn(run.total, 1, MAX_TOTAL)) return `total must be an integer in 1..${MAX_TOTAL}`;
+  return undefined;
+}
+
+/** Returns why `value` is not a `SaverReportQuery`, or undefined when it is one. */
+export function reportQueryProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return 'a report query must be an object';
+  if (!isRunId((value as Partial<SaverReportQuery>).runId)) return 'runId is invalid';
   return undefined;
 }

@@ -1,3 +1,8 @@
+import type { LinearHistogram } from '../recording/doubling-histogram.js';
+import type { SeriesPoints } from '../recording/downsampled-series.js';
+import type { Percentiles } from '../recording/log-histogram.js';
+import type { SampledPoints } from '../recording/systematic-sample.js';
+
 /** A unit of work, made by the client. `seq` is the order of the run's file. */
 export interface Task {
   readonly runId: string;
@@ -68,4 +73,30 @@ export interface SaverStatus {
   readonly file: string;
   /** Why writing failed. */
   readonly error?: string;
+}
+
+/** Asks the saver what it recorded of a run (`saver.report`). */
+export interface SaverReportQuery {
+  readonly runId: string;
+}
+
+/**
+ * What the saver recorded of one run while it ran, bounded whatever the run's size (see
+ * `src/saver/report/`). `known` is false when the saver never saw the run or has forgotten it.
+ */
+export interface SaverReport {
+  readonly runId: string;
+  readonly known: boolean;
+  /** Results received (duplicates included), released in order, and dropped as duplicates. */
+  readonly received: number;
+  readonly released: number;
+  readonly duplicates: number;
+  /** Sampled arrivals: x is the arrival's place at the saver (1, 2, …), y its seq. */
+  readonly arrivals: SampledPoints;
+  /** The delays the processors drew, in ms. */
+  readonly delays: LinearHistogram;
+  /** Time from a result's arrival to its release from the reorder buffer, in ms. */
+  readonly reorderWaitMs: Percentiles;
+  /** Over time (epoch ms): results held in the reorder buffer (max per point) and lines written. */
+  readonly timeline: SeriesPoints;
 }

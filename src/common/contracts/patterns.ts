@@ -15,4 +15,6 @@ export const Patterns = {
   saverStatus: 'saver.status',
   /** client → saver: close a cancelled run's file (`SaverRunRef`), answered with its `SaverStatus`. */
   saverCancel: 'saver.cancel',
+  /** client → saver: what the saver recorded of a run for its report (`SaverReportQuery` → `SaverReport`). */
+  saverReport: 'saver.report',
 } as const;

@@ -1,0 +1,41 @@
+import { Command } from 'commander';
+import { PipelineApi } from '../api.js';
+import { follow } from '../follow.js';
+import {
+  followOptionsOf,
+  nonNegative,
+  positiveInt,
+  withFollowOptions,
+  withUrl,
+  type FollowFlags,
+} from '../options.js';
+
+interface RunFlags extends FollowFlags {
+  readonly connections: number;
+  readonly values: number;
+  readonly delay: number;
+}
+
+/** `run`: starts a run over HTTP and follows it to its summary. */
+export const runCommand = (done: (code: number) => void): Command =>
+  withFollowOptions(
+    withUrl(
+      new Command('run')
+        .description('start a run, show its progress, and end with its summary and thresholds')
+        .option('-c, --connections <n>', 'connections (connection_count)', positiveInt, 10)
+        .option('-n, --values <n>', 'tasks per connection (connection_value)', positiveInt, 10)
+        .option(
+          '-d, --delay <s>',
+          'largest processing delay, seconds (delay_range)',
+          nonNegative,
+          5,
+        ),
+    ),
+  ).action(async (flags: RunFlags) => {
+    const api = new PipelineApi(flags.url);
+    const run = await api.start(flags);
+    process.stderr.write(
+      `run ${run.runId}: ${flags.connections}×${flags.values} tasks, delay_range ${flags.delay} s\n`,
+    );
+    done(await follow(api, run.runId, followOptionsOf(flags)));
+  });

@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import type { SaverReport, SaverReportQuery } from '../../common/contracts/messages.js';
+import { Patterns } from '../../common/contracts/patterns.js';
+import { describeError } from '../../common/describe-error.js';
+import { InjectPeerLink } from '../../common/transport/peer-link.provider.js';
+import type { PeerLink } from '../../common/transport/peer-link.js';
+import type { Run } from '../run.js';
+import { RunRecorder } from './run-recorder.js';
+import { summarize, type RunReport } from './run-report.js';
+
+const EMPTY_PROGRESS = { t: [], columns: { sent: [], acked: [], written: [], failed: [] } };
+const NO_ACKS = { count: 0, p50: 0, p90: 0, p99: 0, max: 0 };
+
+/** Puts a run's report together: the client's own recording and what the saver recorded. */
+@Injectable()
+export class RunReports {
+  constructor(
+    private readonly recorder: RunRecorder,
+    @InjectPeerLink('saver') private readonly saver: PeerLink,
+  ) {}
+
+  async of(run: Run): Promise<RunReport> {
+    const recording = this.recorder.recording(run.runId);
+    const [saver, saverError] = await this.askSaver(run.runId);
+    const view = run.view();
+    const ackMs = recording?.ackMs ?? NO_ACKS;
+    return {
+      run: view,
+      startedAt: run.createdAt,
+      summary: summarize(view, ackMs, saver),
+      progress: recording?.progress ?? EMPTY_PROGRESS,
+      saver,
+      ...(saverError === undefined ? {} : { saverError }),
+    };
+  }
+
+  /** One attempt: a report shows what it can rather than wait for a saver that is away. */
+  private async askSaver(runId: string): Promise<[SaverReport | null, string?]> {
+    const query: SaverReportQuery = { runId };
+    try {
+      return [await this.saver.sendOnce<SaverReport>(Patterns.saverReport, query)];
+    } catch (error) {
+      return [null, describeError(error)];
+    }
+  }
+}
