@@ -125,8 +125,9 @@ export class ProcessorService implements BeforeApplicationShutdown, OnApplicatio
 
   private async process(task: Task): Promise<boolean> {
     const delayMs = randomInt(0, Math.round(task.delayRange * 1000) + 1);
-    if (delayMs > 0)
-      await sleep(delayMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
+    // No abort listener per task: ten thousand held tasks would make each removal a long scan of
+    // the signal's listeners. An unref'd timer does not hold a stopping process up either.
+    if (delayMs > 0) await sleep(delayMs, undefined, { ref: false });
     if (this.stopped.signal.aborted) return false;
     const result: Result = { ...task, processedAt: Date.now(), delayMs, processor: this.id };
     try {
