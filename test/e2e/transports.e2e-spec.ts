@@ -111,7 +111,7 @@ describe.each(CASES)('$transport transport', ({ transport, processors }) => {
         started.map((child) => child.waitForLog(`started ${child.name} over ${transport}`)),
       );
       const baseUrl = `http://127.0.0.1:${env.CLIENT_PORT}`;
-      await waitForHttp(baseUrl);
+      await waitForHttp(`${baseUrl}/runs/none`);
 
       const { body } = await startRun(baseUrl, {
         connection_count: 10,

@@ -53,6 +53,11 @@ export class ModuleProcess {
     return this.exited;
   }
 
+  /** Sends a signal and returns at once (`exitCode()` tells how the process ended). */
+  signal(name: NodeJS.Signals): void {
+    this.child.kill(name);
+  }
+
   /** Sends SIGTERM and answers the exit code; SIGKILL if it does not stop within `withinMs`. */
   async stop(withinMs = 15_000): Promise<number | null> {
     if (this.child.exitCode !== null) return this.child.exitCode;
@@ -66,7 +71,7 @@ export class ModuleProcess {
   }
 }
 
-/** Waits until `url` answers over HTTP at all. */
+/** Waits until `url` answers over HTTP at all; give it a route without side effects (never `GET /`). */
 export async function waitForHttp(url: string, withinMs = 20_000): Promise<void> {
   const deadline = Date.now() + withinMs;
   for (;;) {
