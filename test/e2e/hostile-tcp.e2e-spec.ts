@@ -229,14 +229,14 @@ describe('hostile input at the TCP edge', () => {
       }
       const elapsedMs = Date.now() - started;
 
-      // Answered as before: the contract's reason, or Nest's message for a failure downstream.
+      // Answered with the contract's reason, or the processor's own answer, passed back as it came.
       expect(new Set(badTasks.map((reply) => JSON.stringify(reply.err)))).toEqual(
         new Set([
           JSON.stringify({ status: 'error', message: 'seq must be an integer in 1..total' }),
         ]),
       );
       expect(new Set(refusedByProcessor.map((reply) => JSON.stringify(reply.err)))).toEqual(
-        new Set([JSON.stringify({ status: 'error', message: 'Internal server error' })]),
+        new Set([JSON.stringify({ status: 'error', message: 'refused by the processor' })]),
       );
 
       // 2.75 N events that each used to write a line (some with a stack). Four throttles may
