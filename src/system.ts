@@ -1,9 +1,22 @@
-import { Logger, Module, type DynamicModule, type Type } from '@nestjs/common';
+import {
+  Logger,
+  Module,
+  type DynamicModule,
+  type LoggerService,
+  type LogLevel,
+  type Provider,
+  type Type,
+} from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
+import type { Logger as Pino } from 'pino';
 import { ClientModule } from './client/client.module.js';
+import { DOCS_PATH, serveOpenApi } from './client/openapi.js';
+import { fastifyWithRoutes } from './common/http/http-adapter.js';
+import { ServedRoutes } from './common/http/served-routes.js';
+import { nestLoggerOver, requestLogging } from './common/logging/nest-logger.js';
 import type { ModuleName, PeerRole, Settings } from './common/settings/settings.js';
 import { SettingsModule } from './common/settings/settings.module.js';
 import { ThrottledRpcExceptionFilter } from './common/throttled-rpc-exception.filter.js';
@@ -11,9 +24,13 @@ import { BrokerAckInterceptor } from './common/transport/broker-ack.interceptor.
 import { assertSoleConsumer } from './common/transport/sole-consumer.js';
 import {
   acknowledgesToBroker,
+  describeListener,
   listeningPort,
   serverOptions,
 } from './common/transport/transport-options.js';
+import { OpsHttpModule } from './ops/ops-http.module.js';
+import { OpsModule } from './ops/ops.module.js';
+import { ProcessOps } from './ops/process-ops.js';
 import { ProcessorModule } from './processor/processor.module.js';
 import { SaverModule } from './saver/saver.module.js';
 import { ServerModule } from './server/server.module.js';
@@ -24,26 +41,57 @@ const PEER_MODULES: Record<PeerRole, Type> = {
   saver: SaverModule,
 };
 
+const PEER_ROLES: readonly PeerRole[] = ['server', 'processor', 'saver'];
+
 /** Callees first, so that a module finds its peers listening (and, in tests, knows their ports). */
 const START_ORDER: readonly ModuleName[] = ['saver', 'processor', 'server', 'client'];
 
-/** The root of one module's application context: its feature module plus the settings. */
+interface ContextParts {
+  readonly listens?: boolean;
+  readonly imports?: readonly (Type | DynamicModule)[];
+  readonly providers?: readonly Provider[];
+}
+
+/** The root of one application context: a feature module plus the settings and the process's ops. */
 @Module({})
 class ModuleContext {
-  static of(feature: Type, settings: Settings, listens = false): DynamicModule {
+  static of(
+    feature: Type,
+    settings: Settings,
+    ops: ProcessOps,
+    parts: ContextParts = {},
+  ): DynamicModule {
     return {
       module: ModuleContext,
-      imports: [SettingsModule.forRoot(settings), feature],
+      imports: [
+        SettingsModule.forRoot(settings),
+        OpsModule.forRoot(ops),
+        feature,
+        ...(parts.imports ?? []),
+      ],
       providers: [
         // Only where the broker takes acknowledgements: an interceptor costs on every message.
         ...(acknowledgesToBroker(settings)
           ? [{ provide: APP_INTERCEPTOR, useClass: BrokerAckInterceptor }]
           : []),
         // Only for listeners: an RPC filter catching everything would swallow HTTP errors.
-        ...(listens ? [{ provide: APP_FILTER, useClass: ThrottledRpcExceptionFilter }] : []),
+        ...(parts.listens ? [{ provide: APP_FILTER, useClass: ThrottledRpcExceptionFilter }] : []),
+        ...(parts.providers ?? []),
       ],
     };
   }
+}
+
+/** How every context of this process logs: one pino logger (main.ts), or Nest's console (tests). */
+interface Logging {
+  readonly logger: LoggerService | LogLevel[];
+  /** Request logging, for the contexts that serve HTTP. */
+  readonly http: DynamicModule[];
+}
+
+export interface SystemOptions {
+  /** The process's pino logger; without it, Nest's console logger at LOG_LEVEL (as tests run). */
+  readonly pino?: Pino;
 }
 
 interface Closable {
@@ -54,6 +102,8 @@ interface Closable {
 export interface RunningSystem {
   /** The settings with every port as bound (a 0 in the settings becomes the real port). */
   readonly settings: Settings;
+  /** What listens where, as the start-up line says it. */
+  readonly listening: string;
   /** Closes the modules in order client → server → processor → saver; each flushes on the way. */
   close(): Promise<void>;
   /** A provider of one of this process's modules (e.g. the saver's observers), if it runs here. */
@@ -64,9 +114,18 @@ export interface RunningSystem {
  * Starts the modules named in `settings.modules`, each in its own Nest application context, so a
  * listener carries only its own module's handlers. The same path serves one process (monolith) and
  * one module per process (split): a module never knows whether its peers share its process.
+ * Health and metrics are served once per process: on the client's port where the client runs,
+ * else on the ops port of the first of server, processor, saver that runs here.
  */
-export async function startSystem(settings: Settings): Promise<RunningSystem> {
+export async function startSystem(
+  settings: Settings,
+  options: SystemOptions = {},
+): Promise<RunningSystem> {
   const logger = new Logger('System');
+  const ops = new ProcessOps();
+  const logging: Logging = options.pino
+    ? { logger: nestLoggerOver(options.pino), http: [requestLogging(options.pino)] }
+    : { logger: [...settings.logLevels], http: [] };
   const started: Closable[] = [];
   // Every module is closed, even when one before it fails: the saver last, flushing its files.
   const close = async (): Promise<void> => {
@@ -82,14 +141,17 @@ export async function startSystem(settings: Settings): Promise<RunningSystem> {
     for (const name of START_ORDER.filter((module) => settings.modules.includes(module))) {
       current =
         name === 'client'
-          ? await startClient(current, started)
-          : await startPeer(name, current, started);
+          ? await startClient(current, started, ops, logging)
+          : await startPeer(name, current, started, ops, logging);
     }
+    if (!settings.modules.includes('client'))
+      current = await startOps(current, started, ops, logging);
   } catch (error) {
     await close();
     throw error;
   }
-  logger.log(`started ${settings.modules.join(', ')} over ${settings.transport}`);
+  const listening = describeListening(current);
+  logger.log(`listening: ${listening}`);
   const get = <T>(type: Type<T>): T | undefined => {
     for (const app of started) {
       try {
@@ -100,17 +162,19 @@ export async function startSystem(settings: Settings): Promise<RunningSystem> {
     }
     return undefined;
   };
-  return { settings: current, close, get };
+  return { settings: current, listening, close, get };
 }
 
 async function startPeer(
   role: PeerRole,
   settings: Settings,
   started: Closable[],
+  ops: ProcessOps,
+  logging: Logging,
 ): Promise<Settings> {
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(
-    ModuleContext.of(PEER_MODULES[role], settings, true),
-    { ...serverOptions(settings, role), logger: [...settings.logLevels] },
+    ModuleContext.of(PEER_MODULES[role], settings, ops, { listens: true }),
+    { ...serverOptions(settings, role), logger: logging.logger },
   );
   started.push(app);
   await app.listen();
@@ -119,14 +183,68 @@ async function startPeer(
   return { ...settings, peers: { ...settings.peers, [role]: { ...settings.peers[role], port } } };
 }
 
-async function startClient(settings: Settings, started: Closable[]): Promise<Settings> {
+async function startClient(
+  settings: Settings,
+  started: Closable[],
+  ops: ProcessOps,
+  logging: Logging,
+): Promise<Settings> {
+  const { adapter, routes } = fastifyWithRoutes();
   const app = await NestFactory.create<NestFastifyApplication>(
-    ModuleContext.of(ClientModule, settings),
-    new FastifyAdapter(),
-    { logger: [...settings.logLevels] },
+    ModuleContext.of(ClientModule, settings, ops, {
+      imports: [OpsHttpModule, ...logging.http],
+      providers: [{ provide: ServedRoutes, useValue: routes }],
+    }),
+    adapter,
+    { logger: logging.logger },
   );
   started.push(app);
+  serveOpenApi(app);
   await app.listen(settings.clientPort, settings.listenHost);
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { ...settings, clientPort: port };
+}
+
+/** Health and metrics of a process without the client, on its first peer module's ops port. */
+async function startOps(
+  settings: Settings,
+  started: Closable[],
+  ops: ProcessOps,
+  logging: Logging,
+): Promise<Settings> {
+  const role = opsRole(settings);
+  if (!role) return settings;
+  const { adapter, routes } = fastifyWithRoutes();
+  const app = await NestFactory.create<NestFastifyApplication>(
+    ModuleContext.of(OpsHttpModule, settings, ops, {
+      imports: logging.http,
+      providers: [{ provide: ServedRoutes, useValue: routes }],
+    }),
+    adapter,
+    { logger: logging.logger },
+  );
+  // Closed first (it is started last): a stopping process stops answering "ready" at once.
+  started.push(app);
+  await app.listen(settings.opsPorts[role], settings.listenHost);
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return { ...settings, opsPorts: { ...settings.opsPorts, [role]: port } };
+}
+
+const opsRole = (settings: Settings): PeerRole | undefined =>
+  PEER_ROLES.find((role) => settings.modules.includes(role));
+
+function describeListening(settings: Settings): string {
+  const parts: string[] = [];
+  if (settings.modules.includes('client')) {
+    const base = `http://${settings.listenHost}:${settings.clientPort}`;
+    parts.push(`client ${base} (${base}/${DOCS_PATH}, /health/ready, /metrics)`);
+  }
+  for (const role of PEER_ROLES.filter((one) => settings.modules.includes(one)))
+    parts.push(describeListener(settings, role));
+  const role = opsRole(settings);
+  if (!settings.modules.includes('client') && role)
+    parts.push(
+      `health and metrics http://${settings.listenHost}:${settings.opsPorts[role]} (/health/ready, /metrics)`,
+    );
+  return parts.join(' · ');
 }

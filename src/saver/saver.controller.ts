@@ -1,4 +1,4 @@
-import { Controller } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   resultFields,
@@ -8,6 +8,7 @@ import {
 import { ContractPipe } from '../common/contracts/contract.pipe.js';
 import { resultProblem, runRefProblem, statusQueryProblem } from '../common/contracts/guards.js';
 import type {
+  PingAnswer,
   Result,
   ResultReceipt,
   SaverRunRef,
@@ -15,11 +16,25 @@ import type {
   SaverStatusQuery,
 } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
+import { INSTANCE_ID } from '../common/instance-id.js';
+import type { Settings } from '../common/settings/settings.js';
+import { SETTINGS } from '../common/settings/settings.module.js';
+import { outputDirProblem } from './output-dir.js';
 import { SaverService } from './saver.service.js';
 
 @Controller()
 export class SaverController {
-  constructor(private readonly saver: SaverService) {}
+  constructor(
+    private readonly saver: SaverService,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {}
+
+  /** Readiness: this saver answers and can write its OUTPUT_DIR; opens nothing. */
+  @MessagePattern(Patterns.saverPing)
+  async ping(): Promise<PingAnswer> {
+    const reason = await outputDirProblem(this.settings.outputDir);
+    return { ready: reason === undefined, instance: INSTANCE_ID, ...(reason ? { reason } : {}) };
+  }
 
   @MessagePattern(Patterns.saverOpen)
   open(

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { SaverController } from './saver.controller.js';
 import { SaverObservers } from './saver-observers.js';
+import { SaverOps } from './saver-ops.js';
 import { SaverService } from './saver.service.js';
 
 /** Reorders processed results and appends them to each run's file in send order. */
 @Module({
   controllers: [SaverController],
-  providers: [SaverService, SaverObservers],
+  providers: [SaverService, SaverObservers, SaverOps],
 })
 export class SaverModule {}

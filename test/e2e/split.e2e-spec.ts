@@ -22,6 +22,10 @@ describe('split over TCP (four processes from the built output)', () => {
       SERVER_PORT: String(await freePort()),
       PROCESSOR_PORT: String(await freePort()),
       SAVER_PORT: String(await freePort()),
+      // Health and metrics on free ports: several of these processes share one machine.
+      SERVER_OPS_PORT: '0',
+      PROCESSOR_OPS_PORT: '0',
+      SAVER_OPS_PORT: '0',
       LOG_LEVEL: 'warn',
       RETRY_BASE_MS: '50',
       RETRY_MAX_MS: '500',

@@ -87,6 +87,10 @@ describe.each(CASES)('$transport transport', ({ transport, processors }) => {
         SERVER_PORT: String(await freePort()),
         PROCESSOR_PORT: String(await freePort()),
         SAVER_PORT: String(await freePort()),
+        // Health and metrics on free ports: several of these processes share one machine.
+        SERVER_OPS_PORT: '0',
+        PROCESSOR_OPS_PORT: '0',
+        SAVER_OPS_PORT: '0',
         LOG_LEVEL: 'log',
         RETRY_BASE_MS: '50',
         RETRY_MAX_MS: '500',

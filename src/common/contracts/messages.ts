@@ -69,3 +69,12 @@ export interface SaverStatus {
   /** Why writing failed. */
   readonly error?: string;
 }
+
+/** Answer to a readiness ping (`server.ping`, `processor.ping`, `saver.ping`). */
+export interface PingAnswer {
+  /** Whether the peer can do its work (the saver: whether it can write its OUTPUT_DIR). */
+  readonly ready: boolean;
+  /** Who answered (host:pid), and why it is not ready. */
+  readonly instance: string;
+  readonly reason?: string;
+}

@@ -15,4 +15,11 @@ export const Patterns = {
   saverStatus: 'saver.status',
   /** client → saver: close a cancelled run's file (`SaverRunRef`), answered with its `SaverStatus`. */
   saverCancel: 'saver.cancel',
+  /**
+   * Readiness pings (any payload, ignored): answered with a `PingAnswer` and nothing else done, so
+   * a health check never starts work. The saver's says whether it can write its OUTPUT_DIR.
+   */
+  serverPing: 'server.ping',
+  processorPing: 'processor.ping',
+  saverPing: 'saver.ping',
 } as const;

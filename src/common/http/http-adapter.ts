@@ -1,0 +1,12 @@
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { answerMethodNotAllowed } from './method-not-allowed.js';
+import { ServedRoutes } from './served-routes.js';
+
+/** A Fastify adapter that knows its routes and answers a wrong method on a known path with 405. */
+export function fastifyWithRoutes(): { adapter: FastifyAdapter; routes: ServedRoutes } {
+  const adapter = new FastifyAdapter();
+  const routes = new ServedRoutes();
+  routes.watch(adapter.getInstance());
+  answerMethodNotAllowed(adapter.getInstance(), routes);
+  return { adapter, routes };
+}
