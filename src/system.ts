@@ -92,8 +92,19 @@ interface Logging {
 export interface SystemOptions {
   /** The process's pino logger; without it, Nest's console logger at LOG_LEVEL (as tests run). */
   readonly pino?: Pino;
+  /**
+   * Swagger UI at /docs (default true). Its static files come through @fastify/static, which Jest's
+   * module loader cannot load (a dependency is ESM-only, required from CommonJS): in-process
+   * tests go without; the document at /docs-json is served either way.
+   */
+  readonly docsUi?: boolean;
 }
 
+/**
+ * Every context is created with `abortOnError: false`: by default Nest ends the process on any
+ * error a context's method throws, `get` of a provider that lives in another context included;
+ * a failed start is thrown to the caller instead (main.ts logs it and exits).
+ */
 interface Closable {
   close(): Promise<void>;
   get<T>(type: Type<T>, options: { strict: false }): T;
@@ -104,6 +115,8 @@ export interface RunningSystem {
   readonly settings: Settings;
   /** What listens where, as the start-up line says it. */
   readonly listening: string;
+  /** The routes this process serves over HTTP (the client's app, or the ops app). */
+  readonly routes: ServedRoutes;
   /** Closes the modules in order client → server → processor → saver; each flushes on the way. */
   close(): Promise<void>;
   /** A provider of one of this process's modules (e.g. the saver's observers), if it runs here. */
@@ -141,7 +154,7 @@ export async function startSystem(
     for (const name of START_ORDER.filter((module) => settings.modules.includes(module))) {
       current =
         name === 'client'
-          ? await startClient(current, started, ops, logging)
+          ? await startClient(current, started, ops, logging, options.docsUi ?? true)
           : await startPeer(name, current, started, ops, logging);
     }
     if (!settings.modules.includes('client'))
@@ -162,7 +175,7 @@ export async function startSystem(
     }
     return undefined;
   };
-  return { settings: current, listening, close, get };
+  return { settings: current, listening, routes: ops.routes, close, get };
 }
 
 async function startPeer(
@@ -174,7 +187,7 @@ async function startPeer(
 ): Promise<Settings> {
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(
     ModuleContext.of(PEER_MODULES[role], settings, ops, { listens: true }),
-    { ...serverOptions(settings, role), logger: logging.logger },
+    { ...serverOptions(settings, role), logger: logging.logger, abortOnError: false },
   );
   started.push(app);
   await app.listen();
@@ -188,18 +201,19 @@ async function startClient(
   started: Closable[],
   ops: ProcessOps,
   logging: Logging,
+  docsUi: boolean,
 ): Promise<Settings> {
-  const { adapter, routes } = fastifyWithRoutes();
+  const adapter = fastifyWithRoutes(ops.routes);
   const app = await NestFactory.create<NestFastifyApplication>(
     ModuleContext.of(ClientModule, settings, ops, {
       imports: [OpsHttpModule, ...logging.http],
-      providers: [{ provide: ServedRoutes, useValue: routes }],
+      providers: [{ provide: ServedRoutes, useValue: ops.routes }],
     }),
     adapter,
-    { logger: logging.logger },
+    { logger: logging.logger, abortOnError: false },
   );
   started.push(app);
-  serveOpenApi(app);
+  serveOpenApi(app, docsUi);
   await app.listen(settings.clientPort, settings.listenHost);
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { ...settings, clientPort: port };
@@ -214,14 +228,14 @@ async function startOps(
 ): Promise<Settings> {
   const role = opsRole(settings);
   if (!role) return settings;
-  const { adapter, routes } = fastifyWithRoutes();
+  const adapter = fastifyWithRoutes(ops.routes);
   const app = await NestFactory.create<NestFastifyApplication>(
     ModuleContext.of(OpsHttpModule, settings, ops, {
       imports: logging.http,
-      providers: [{ provide: ServedRoutes, useValue: routes }],
+      providers: [{ provide: ServedRoutes, useValue: ops.routes }],
     }),
     adapter,
-    { logger: logging.logger },
+    { logger: logging.logger, abortOnError: false },
   );
   // Closed first (it is started last): a stopping process stops answering "ready" at once.
   started.push(app);

@@ -16,7 +16,7 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
   return SwaggerModule.createDocument(app, config);
 }
 
-/** Serves the UI at `/docs` and the document at `/docs-json` (no YAML copy). */
-export function serveOpenApi(app: INestApplication): void {
-  SwaggerModule.setup(DOCS_PATH, app, () => openApiDocument(app), { raw: ['json'] });
+/** Serves the document at `/docs-json` (no YAML copy) and, with `ui`, Swagger UI at `/docs`. */
+export function serveOpenApi(app: INestApplication, ui: boolean): void {
+  SwaggerModule.setup(DOCS_PATH, app, () => openApiDocument(app), { raw: ['json'], ui });
 }

@@ -1,12 +1,32 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { applyDecorators, Controller, Get } from '@nestjs/common';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckService,
   HealthIndicatorService,
   type HealthCheckResult,
 } from '@nestjs/terminus';
+import { HealthAnswerDto } from './health-answer.dto.js';
 import { ReadinessChecks } from './readiness-checks.js';
+
+/**
+ * terminus' own Swagger decorators never apply in an ESM build (it looks for `@nestjs/swagger`
+ * with `require`): the answers are documented here.
+ */
+const HealthDocs = (): MethodDecorator & ClassDecorator =>
+  applyDecorators(
+    HealthCheck({ noCache: true, swaggerDocumentation: false }),
+    ApiOkResponse({ type: HealthAnswerDto, description: 'Every check is up.' }),
+    ApiServiceUnavailableResponse({
+      type: HealthAnswerDto,
+      description: 'A check is down: `error` names it and why.',
+    }),
+  );
 
 @ApiTags('health')
 @Controller('health')
@@ -19,7 +39,7 @@ export class HealthController {
 
   @Get('live')
   @ApiOperation({ summary: 'The process runs and answers HTTP' })
-  @HealthCheck()
+  @HealthDocs()
   live(): Promise<HealthCheckResult> {
     return this.health.check([]);
   }
@@ -30,7 +50,7 @@ export class HealthController {
     description:
       'Each peer they call answers a ping over the configured transport, and OUTPUT_DIR is writable where the saver runs. 503 names what is down. Cheap: starts nothing.',
   })
-  @HealthCheck()
+  @HealthDocs()
   ready(): Promise<HealthCheckResult> {
     return this.health.check(
       this.readiness.entries().map(([name, check]) => async () => {

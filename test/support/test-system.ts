@@ -37,7 +37,10 @@ export async function startTestSystem(
   outputDir?: string,
 ): Promise<TestSystem> {
   const dir = outputDir ?? (await mkdtemp(join(tmpdir(), 'ordered-pipeline-')));
-  const system = await startSystem(loadSettings({ ...testEnvironment(dir), ...env }));
+  // No Swagger UI: Jest cannot load @fastify/static (the built app's tests check /docs).
+  const system = await startSystem(loadSettings({ ...testEnvironment(dir), ...env }), {
+    docsUi: false,
+  });
   return {
     system,
     settings: system.settings,

@@ -1,12 +1,11 @@
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { answerMethodNotAllowed } from './method-not-allowed.js';
-import { ServedRoutes } from './served-routes.js';
+import type { ServedRoutes } from './served-routes.js';
 
 /** A Fastify adapter that knows its routes and answers a wrong method on a known path with 405. */
-export function fastifyWithRoutes(): { adapter: FastifyAdapter; routes: ServedRoutes } {
+export function fastifyWithRoutes(routes: ServedRoutes): FastifyAdapter {
   const adapter = new FastifyAdapter();
-  const routes = new ServedRoutes();
   routes.watch(adapter.getInstance());
   answerMethodNotAllowed(adapter.getInstance(), routes);
-  return { adapter, routes };
+  return adapter;
 }
