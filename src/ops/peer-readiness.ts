@@ -2,7 +2,7 @@ import type { PingAnswer } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
 import { describeError } from '../common/describe-error.js';
 import type { PeerRole } from '../common/settings/settings.js';
-import type { PeerLink } from '../common/transport/peer-link.js';
+import { PeerUnreachableError, type PeerLink } from '../common/transport/peer-link.js';
 import type { Readiness } from './readiness-checks.js';
 
 /** A ping waits this long: a peer slower than that is not ready, whatever the request timeout. */
@@ -25,6 +25,8 @@ export async function pingPeer(link: PeerLink): Promise<Readiness> {
       ...(answer.reason === undefined ? {} : { reason: answer.reason }),
     };
   } catch (error) {
-    return { up: false, peer: link.peer, reason: describeError(error) };
+    // The peer is named beside the reason already.
+    const cause = error instanceof PeerUnreachableError ? error.cause : error;
+    return { up: false, peer: link.peer, reason: describeError(cause) };
   }
 }
