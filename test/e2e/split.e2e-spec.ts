@@ -41,7 +41,8 @@ describe('split over TCP (four processes from the built output)', () => {
   it('writes a run in send order though the modules start in the wrong order, client first', async () => {
     const baseUrl = `http://127.0.0.1:${env.CLIENT_PORT}`;
     processes.set('client', ModuleProcess.start('client', env));
-    await waitForHttp(baseUrl);
+    // Not `GET /`: that starts a run.
+    await waitForHttp(`${baseUrl}/health/live`);
 
     // The run starts while nothing behind the client is up: its sends retry with backoff.
     const answer = startRun(baseUrl, {

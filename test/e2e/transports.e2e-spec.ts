@@ -107,7 +107,8 @@ describe.each(CASES)('$transport transport', ({ transport, processors }) => {
         started.map((child) => child.waitForLog(`started ${child.name} over ${transport}`)),
       );
       const baseUrl = `http://127.0.0.1:${env.CLIENT_PORT}`;
-      await waitForHttp(baseUrl);
+      // Not `GET /`: that starts a run.
+      await waitForHttp(`${baseUrl}/health/live`);
 
       const { body } = await startRun(baseUrl, {
         connection_count: 10,
