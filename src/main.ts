@@ -1,4 +1,6 @@
 import { Logger } from '@nestjs/common';
+import { createPinoLogger } from './common/logging/pino-logger.js';
+import { nestLoggerOver } from './common/logging/nest-logger.js';
 import { InvalidSettingsError, loadSettings } from './common/settings/environment.js';
 import type { Settings } from './common/settings/settings.js';
 import { startSystem, type RunningSystem } from './system.js';
@@ -8,16 +10,28 @@ const logger = new Logger('Main');
 /**
  * Entry point: `MODULES` (default all four) decides which modules this process runs.
  * SIGINT/SIGTERM closes them in order, flushing every file; a second signal ends the process at once.
+ * Everything is logged through one pino logger: JSON lines unless stdout is a terminal.
  */
 async function main(): Promise<void> {
+  const terminal = process.stdout.isTTY;
   let settings: Settings;
   try {
     settings = loadSettings();
   } catch (error) {
     if (!(error instanceof InvalidSettingsError)) throw error;
+    // The settings are bad, LOG_LEVEL and LOG_FORMAT perhaps too: their defaults say why.
+    Logger.overrideLogger(
+      nestLoggerOver(createPinoLogger({ level: 'log', format: 'auto', terminal })),
+    );
     logger.error(error.message);
     process.exit(1);
   }
+  const pino = createPinoLogger({
+    level: settings.logLevels[settings.logLevels.length - 1],
+    format: settings.logFormat,
+    terminal,
+  });
+  Logger.overrideLogger(nestLoggerOver(pino));
 
   // Installed before start-up, so a signal that comes while the modules start still stops them cleanly.
   let system: Promise<RunningSystem | undefined> = Promise.resolve(undefined);
@@ -55,7 +69,7 @@ async function main(): Promise<void> {
     logger.error(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`);
   });
 
-  system = startSystem(settings);
+  system = startSystem(settings, { pino });
   try {
     await system;
   } catch (error) {

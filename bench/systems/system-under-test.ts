@@ -74,6 +74,10 @@ async function startMonolith(variant: SystemVariant, outputDir: string): Promise
     SERVER_PORT: '0',
     PROCESSOR_PORT: '0',
     SAVER_PORT: '0',
+    // Health and metrics on free ports: several of these processes share one machine.
+    SERVER_OPS_PORT: '0',
+    PROCESSOR_OPS_PORT: '0',
+    SAVER_OPS_PORT: '0',
   });
   const system = await startSystem(settings);
   const tcp = variant.transport === 'tcp';
@@ -117,6 +121,10 @@ async function startSplit(
     SERVER_PORT: String(ports.server),
     PROCESSOR_PORT: String(ports.processor),
     SAVER_PORT: String(ports.saver),
+    // Health and metrics on free ports: several of these processes share one machine.
+    SERVER_OPS_PORT: '0',
+    PROCESSOR_OPS_PORT: '0',
+    SAVER_OPS_PORT: '0',
   };
   const processes = new Map<string, Child>();
   const close = async (): Promise<void> => {

@@ -1,14 +1,14 @@
 import { BadRequestException, Inject, Injectable, type PipeTransform } from '@nestjs/common';
 import type { Settings } from '../common/settings/settings.js';
 import { SETTINGS } from '../common/settings/settings.module.js';
-import type { RunQueryDto } from './run-query.dto.js';
+import type { StartRunDto } from './start-run.dto.js';
 
 /** Upper bounds of a run, from the settings, so the endpoint cannot be turned into a flood. */
 @Injectable()
-export class RunLimitsPipe implements PipeTransform<RunQueryDto, RunQueryDto> {
+export class RunLimitsPipe implements PipeTransform<StartRunDto, StartRunDto> {
   constructor(@Inject(SETTINGS) private readonly settings: Settings) {}
 
-  transform(query: RunQueryDto): RunQueryDto {
+  transform(query: StartRunDto): StartRunDto {
     const { maxConnections, maxValues, maxTasks, maxDelaySeconds } = this.settings.limits;
     const problems: string[] = [];
     if (query.connection_count > maxConnections)

@@ -72,7 +72,10 @@ export class RunMonitor {
           quietSince = Date.now();
         }
       }
-      if (Date.now() - quietSince >= patienceMs) {
+      // Until the file is open there is nothing to repair: the saver's absence is bounded by
+      // DELIVERY_TIMEOUT_MS above, not by repair rounds (a saver still starting failed the run).
+      if (!opened) quietSince = Date.now();
+      else if (Date.now() - quietSince >= patienceMs) {
         if (fruitlessRounds >= this.settings.repair.rounds) {
           const cause = run.view().lastError;
           run.fail(

@@ -1,41 +1,154 @@
-import { Controller, Get, HttpStatus, NotFoundException, Param, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  ConflictException,
+  Controller,
+  Delete,
+  Get,
+  Head,
+  HttpStatus,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RUN_ID_PATTERN } from '../common/contracts/guards.js';
+import { ApiErrors } from '../common/http/api-errors.decorator.js';
+import { ListRunsDto } from './list-runs.dto.js';
 import { RunLimitsPipe } from './run-limits.pipe.js';
-import { RunQueryDto } from './run-query.dto.js';
-import type { RunView } from './run.js';
+import { RunPageDto } from './run-page.dto.js';
+import { RunViewDto } from './run-view.dto.js';
 import { RunsService } from './runs.service.js';
+import { StartRunDto } from './start-run.dto.js';
 
+const START_ERRORS = {
+  [HttpStatus.BAD_REQUEST]: 'A parameter is unknown, or not a plain decimal within its bounds.',
+  [HttpStatus.TOO_MANY_REQUESTS]:
+    'Runs are active and the queue is full (MAX_QUEUED_RUNS); `Retry-After` says when to try again.',
+  [HttpStatus.SERVICE_UNAVAILABLE]: 'The client is shutting down.',
+};
+
+const runIdParam = ApiParam({
+  name: 'runId',
+  description: 'As `runId` in a run view.',
+  example: '20261126T190510809Z-0004-ebdc6090',
+});
+
+@ApiTags('runs')
 @Controller()
 export class RunsController {
   constructor(private readonly runs: RunsService) {}
 
-  /**
-   * Starts a run. Answers when every task is acknowledged (`wait=acked`), when the file is complete
-   * (`wait=saved`), or at once with 202 (`wait=none`).
-   */
+  // Declared before `GET /`, so Fastify takes it instead of running the GET handler for HEAD.
+  @Head()
+  @ApiOperation({
+    summary: 'Starts nothing',
+    description: 'For `curl -I` and link checkers: `GET /` starts a run, `HEAD /` does not.',
+  })
+  @ApiOkResponse({ description: 'No body.' })
+  probe(): void {
+    return undefined;
+  }
+
   @Get()
+  @ApiOperation({
+    summary: 'Starts a run (the original API)',
+    description:
+      'Answers when every task is acknowledged (`wait=acked`), when the file is complete (`wait=saved`), or at once with 202 (`wait=none`). `POST /runs` does the same as a resource.',
+  })
+  @ApiOkResponse({ type: RunViewDto, description: 'The run, once `wait` is met.' })
+  @ApiAcceptedResponse({ type: RunViewDto, description: '`wait=none`: the run as it starts.' })
+  @ApiErrors(START_ERRORS)
   async start(
-    @Query(RunLimitsPipe) query: RunQueryDto,
+    @Query(RunLimitsPipe) query: StartRunDto,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<RunView> {
-    const run = this.runs.start({
-      connectionCount: query.connection_count,
-      connectionValue: query.connection_value,
-      delayRange: query.delay_range,
-    });
-    if (query.wait === 'none') {
-      void reply.status(HttpStatus.ACCEPTED);
-      return run.view();
-    }
-    await (query.wait === 'saved' ? run.settled : run.acknowledged);
-    return run.view();
+  ): Promise<RunViewDto> {
+    return this.startAndWait(query, reply, HttpStatus.OK);
+  }
+
+  @Post('runs')
+  @ApiOperation({
+    summary: 'Starts a run',
+    description:
+      'The body takes the names of the `GET /` query. `Location` names the new run; `wait` as for `GET /`.',
+  })
+  @ApiCreatedResponse({ type: RunViewDto, description: 'The run, once `wait` is met.' })
+  @ApiAcceptedResponse({ type: RunViewDto, description: '`wait=none`: the run as it starts.' })
+  @ApiErrors(START_ERRORS)
+  async create(
+    @Body(RunLimitsPipe) body: StartRunDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RunViewDto> {
+    return this.startAndWait(body, reply, HttpStatus.CREATED);
+  }
+
+  @Get('runs')
+  @ApiOperation({ summary: 'Lists runs, newest first' })
+  @ApiOkResponse({ type: RunPageDto })
+  @ApiErrors({ [HttpStatus.BAD_REQUEST]: 'A parameter is unknown or out of its bounds.' })
+  list(@Query() query: ListRunsDto): RunPageDto {
+    const { runs, total } = this.runs.list(query);
+    return { runs: runs.map((run) => run.view()), total, limit: query.limit, offset: query.offset };
   }
 
   @Get('runs/:runId')
-  find(@Param('runId') runId: string): RunView {
+  @ApiOperation({ summary: 'One run, live' })
+  @runIdParam
+  @ApiOkResponse({ type: RunViewDto })
+  @ApiErrors({ [HttpStatus.NOT_FOUND]: 'No such run (or no longer remembered).' })
+  find(@Param('runId') runId: string): RunViewDto {
     const run = RUN_ID_PATTERN.test(runId) ? this.runs.find(runId) : undefined;
     if (!run) throw new NotFoundException(`run ${runId} is unknown`);
+    return run.view();
+  }
+
+  @Delete('runs/:runId')
+  @ApiOperation({
+    summary: 'Cancels a run in progress',
+    description:
+      'Nothing more is sent; the saver closes the file with what it has. Cancelling a cancelled run answers it again.',
+  })
+  @runIdParam
+  @ApiOkResponse({ type: RunViewDto, description: 'The run, `cancelled`.' })
+  @ApiErrors({
+    [HttpStatus.NOT_FOUND]: 'No such run (or no longer remembered).',
+    [HttpStatus.CONFLICT]: 'The run had already ended another way.',
+  })
+  async cancel(@Param('runId') runId: string): Promise<RunViewDto> {
+    const run = RUN_ID_PATTERN.test(runId) ? await this.runs.cancel(runId) : undefined;
+    if (!run) throw new NotFoundException(`run ${runId} is unknown`);
+    const view = run.view();
+    if (view.state !== 'cancelled')
+      throw new ConflictException(`run ${runId} has already ended: ${view.state}`);
+    return view;
+  }
+
+  private async startAndWait(
+    request: StartRunDto,
+    reply: FastifyReply,
+    status: HttpStatus,
+  ): Promise<RunViewDto> {
+    const run = this.runs.start({
+      connectionCount: request.connection_count,
+      connectionValue: request.connection_value,
+      delayRange: request.delay_range,
+    });
+    if (status === HttpStatus.CREATED) void reply.header('Location', `/runs/${run.runId}`);
+    if (request.wait === 'none') {
+      void reply.status(HttpStatus.ACCEPTED);
+      return run.view();
+    }
+    void reply.status(status);
+    await (request.wait === 'saved' ? run.settled : run.acknowledged);
     return run.view();
   }
 }

@@ -1,7 +1,6 @@
 import {
   Inject,
   Injectable,
-  Logger,
   ServiceUnavailableException,
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
@@ -40,7 +39,6 @@ export interface RunPage {
  */
 @Injectable()
 export class RunsService implements BeforeApplicationShutdown {
-  private readonly logger = new Logger(RunsService.name);
   /** In creation order: the newest last. */
   private readonly runs = new Map<string, Run>();
   private readonly active = new Set<Promise<void>>();
@@ -128,10 +126,6 @@ export class RunsService implements BeforeApplicationShutdown {
   }
 
   private async drive(run: Run): Promise<void> {
-    const { connectionCount, connectionValue, delayRange } = run.shape;
-    this.logger.log(
-      `run ${run.runId}: ${connectionCount}×${connectionValue} tasks, delay_range ${delayRange}s`,
-    );
     const connections = this.sender.open(run);
     try {
       // Followed from the first task: the saver's progress opens the send window (REORDER_WINDOW),
@@ -145,11 +139,6 @@ export class RunsService implements BeforeApplicationShutdown {
     } finally {
       await connections.close();
     }
-    const { state, elapsedMs, failed, error } = run.view();
-    const why = error === undefined ? '' : `: ${error}`;
-    this.logger.log(
-      `run ${run.runId}: ${state} in ${elapsedMs} ms (${failed} task(s) failed)${why}`,
-    );
   }
 
   private remember(run: Run): void {

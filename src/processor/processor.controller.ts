@@ -4,7 +4,7 @@ import { concat, from, ignoreElements, map, of, type Observable } from 'rxjs';
 import { taskFields } from '../common/contracts/contract-fields.js';
 import { ContractPipe } from '../common/contracts/contract.pipe.js';
 import { taskProblem } from '../common/contracts/guards.js';
-import { ACK, type Ack, type Task } from '../common/contracts/messages.js';
+import { ACK, type Ack, type PingAnswer, type Task } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
 import type { Settings } from '../common/settings/settings.js';
 import { SETTINGS } from '../common/settings/settings.module.js';
@@ -28,6 +28,12 @@ export class ProcessorController {
    * until the result is with the saver, so the task is acknowledged only then and a processor that
    * dies holding it leaves it to another.
    */
+  /** Readiness: this processor answers; it takes nothing. */
+  @MessagePattern(Patterns.processorPing)
+  ping(): PingAnswer {
+    return { ready: true, instance: this.processor.id };
+  }
+
   @MessagePattern(Patterns.processorTask)
   async take(
     @Payload(new ContractPipe(taskProblem, taskFields)) task: Task,

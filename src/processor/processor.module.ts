@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { providePeerLink } from '../common/transport/peer-link.provider.js';
 import { ProcessorController } from './processor.controller.js';
+import { ProcessorOps } from './processor-ops.js';
 import { ProcessorService } from './processor.service.js';
 
 /** Acknowledges tasks at once, processes them after a random delay, hands results to the saver. */
 @Module({
   controllers: [ProcessorController],
-  providers: [ProcessorService, providePeerLink('saver')],
+  providers: [ProcessorService, providePeerLink('saver'), ProcessorOps],
 })
 export class ProcessorModule {}

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { RpcException } from '@nestjs/microservices';
 import { randomInt } from 'node:crypto';
-import { hostname } from 'node:os';
+import { INSTANCE_ID } from '../common/instance-id.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BoundedSlots, NoSlotError } from '../common/bounded-slots.js';
 import type { Result, Task } from '../common/contracts/messages.js';
@@ -31,7 +31,7 @@ import { isHandlerError, refuseForNow } from '../common/transport/refusal.js';
 export class ProcessorService implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(ProcessorService.name);
   /** host:pid, written on every result so that the spread over processor instances shows. */
-  readonly id = `${hostname()}:${process.pid}`;
+  readonly id = INSTANCE_ID;
   /** Tasks taken and not yet handed to the saver, by run and seq. */
   private readonly inFlight = new Map<string, Promise<boolean>>();
   private readonly room: BoundedSlots;

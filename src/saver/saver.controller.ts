@@ -1,4 +1,4 @@
-import { Controller } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   reportQueryFields,
@@ -14,6 +14,7 @@ import {
   statusQueryProblem,
 } from '../common/contracts/guards.js';
 import type {
+  PingAnswer,
   Result,
   ResultReceipt,
   SaverReport,
@@ -24,6 +25,10 @@ import type {
 } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
 import { SaverReportRecorder } from './report/saver-report-recorder.js';
+import { INSTANCE_ID } from '../common/instance-id.js';
+import type { Settings } from '../common/settings/settings.js';
+import { SETTINGS } from '../common/settings/settings.module.js';
+import { outputDirProblem } from './output-dir.js';
 import { SaverService } from './saver.service.js';
 
 @Controller()
@@ -31,7 +36,15 @@ export class SaverController {
   constructor(
     private readonly saver: SaverService,
     private readonly recorder: SaverReportRecorder,
+    @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
+
+  /** Readiness: this saver answers and can write its OUTPUT_DIR; opens nothing. */
+  @MessagePattern(Patterns.saverPing)
+  async ping(): Promise<PingAnswer> {
+    const reason = await outputDirProblem(this.settings.outputDir);
+    return { ready: reason === undefined, instance: INSTANCE_ID, ...(reason ? { reason } : {}) };
+  }
 
   @MessagePattern(Patterns.saverOpen)
   open(

@@ -9,6 +9,7 @@ import type {
 } from '../common/contracts/messages.js';
 import type { Settings } from '../common/settings/settings.js';
 import { SETTINGS } from '../common/settings/settings.module.js';
+import { plural } from '../common/plural.js';
 import { refuseForNow } from '../common/transport/refusal.js';
 import { toLine } from './result-line.js';
 import { RunPipeline, runFilePath, type PipelineOptions } from './run-pipeline.js';
@@ -222,7 +223,7 @@ export class SaverService implements OnApplicationShutdown {
     this.forget(run.runId, opened);
     if (run.completed) {
       this.logger.log(
-        `run ${run.runId} completed: ${run.total} line(s) in ${this.fileOf(run.runId)}`,
+        `run ${run.runId} completed: ${plural(run.total, 'line')} in ${this.fileOf(run.runId)}`,
       );
       this.end(run.status(0));
     } else if (run.failed) {

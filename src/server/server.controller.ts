@@ -3,8 +3,9 @@ import { MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import { taskFields } from '../common/contracts/contract-fields.js';
 import { ContractPipe } from '../common/contracts/contract.pipe.js';
 import { taskProblem } from '../common/contracts/guards.js';
-import type { Ack, Task } from '../common/contracts/messages.js';
+import type { Ack, PingAnswer, Task } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
+import { INSTANCE_ID } from '../common/instance-id.js';
 import { InjectPeerLink } from '../common/transport/peer-link.provider.js';
 import { PeerUnreachableError, type PeerLink } from '../common/transport/peer-link.js';
 import { isHandlerError, upstreamUnreachable } from '../common/transport/refusal.js';
@@ -18,6 +19,12 @@ export class ServerController {
    * half the client's timeout; when they are spent, the client hears why (the processor, its
    * address, the error) instead of timing out. A refusal (the processor is full) goes back as it is.
    */
+  /** Readiness: this server answers (its own peers are its ops port's concern). */
+  @MessagePattern(Patterns.serverPing)
+  ping(): PingAnswer {
+    return { ready: true, instance: INSTANCE_ID };
+  }
+
   @MessagePattern(Patterns.serverTask)
   async relay(@Payload(new ContractPipe(taskProblem, taskFields)) task: Task): Promise<Ack> {
     try {

@@ -150,7 +150,7 @@ describe('faults end in bounded time with their real cause (issue 8)', () => {
     const system = ModuleProcess.start('client,server,processor,saver', env);
     try {
       const baseUrl = `http://127.0.0.1:${port}`;
-      await waitForHttp(`${baseUrl}/runs/none`);
+      await waitForHttp(`${baseUrl}/health/live`);
       const answer = startRun(baseUrl, {
         connection_count: 20,
         connection_value: 500,

@@ -95,6 +95,10 @@ describe.each(CASES)('$transport transport', ({ transport, processors }) => {
         SERVER_PORT: String(await freePort()),
         PROCESSOR_PORT: String(await freePort()),
         SAVER_PORT: String(await freePort()),
+        // Health and metrics on free ports: several of these processes share one machine.
+        SERVER_OPS_PORT: '0',
+        PROCESSOR_OPS_PORT: '0',
+        SAVER_OPS_PORT: '0',
         LOG_LEVEL: 'log',
         RETRY_BASE_MS: '50',
         RETRY_MAX_MS: '500',
@@ -111,7 +115,8 @@ describe.each(CASES)('$transport transport', ({ transport, processors }) => {
         started.map((child) => child.waitForLog(`started ${child.name} over ${transport}`)),
       );
       const baseUrl = `http://127.0.0.1:${env.CLIENT_PORT}`;
-      await waitForHttp(`${baseUrl}/runs/none`);
+      // Not `GET /`: that starts a run.
+      await waitForHttp(`${baseUrl}/health/live`);
 
       const { body } = await startRun(baseUrl, {
         connection_count: 10,

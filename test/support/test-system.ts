@@ -11,6 +11,9 @@ export const testEnvironment = (outputDir: string): Record<string, string> => ({
   SERVER_PORT: '0',
   PROCESSOR_PORT: '0',
   SAVER_PORT: '0',
+  SERVER_OPS_PORT: '0',
+  PROCESSOR_OPS_PORT: '0',
+  SAVER_OPS_PORT: '0',
   OUTPUT_DIR: outputDir,
   LOG_LEVEL: 'error',
   REPAIR_GRACE_MS: '300',
@@ -34,7 +37,10 @@ export async function startTestSystem(
   outputDir?: string,
 ): Promise<TestSystem> {
   const dir = outputDir ?? (await mkdtemp(join(tmpdir(), 'ordered-pipeline-')));
-  const system = await startSystem(loadSettings({ ...testEnvironment(dir), ...env }));
+  // No Swagger UI: Jest cannot load @fastify/static (the built app's tests check /docs).
+  const system = await startSystem(loadSettings({ ...testEnvironment(dir), ...env }), {
+    docsUi: false,
+  });
   return {
     system,
     settings: system.settings,

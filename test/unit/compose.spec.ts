@@ -186,6 +186,10 @@ function dependsOn(service: Service): Record<string, Dependency> {
   );
 }
 
+/** A healthcheck's `test` as one line, whether given as a string or a list. */
+const commandOf = (test: unknown): string =>
+  Array.isArray(test) ? test.map(String).join(' ') : typeof test === 'string' ? test : '';
+
 /** `command` as one line, whether given as a string or a list. */
 function commandLine(service: Service): string {
   const { command } = service;
@@ -344,6 +348,31 @@ describe('docker-compose.yml', () => {
     expect(wrong).toEqual([]);
   });
 
+  it.each(['client', 'server', 'processor', 'saver'] as const)(
+    'checks that %s is ready on the port its settings serve health on',
+    (name) => {
+      const settings = settingsOf(name);
+      const port = name === 'client' ? settings.clientPort : settings.opsPorts[name];
+      expect(commandOf(services[name]?.healthcheck?.test)).toContain(
+        `http://127.0.0.1:${port}/health/ready`,
+      );
+    },
+  );
+
+  it('starts each module once its callees are ready', () => {
+    const healthy = (name: string) =>
+      Object.entries(dependsOn(services[name] ?? {}))
+        .filter(
+          ([callee, { condition }]) =>
+            condition === 'service_healthy' && !hasProfiles(services[callee] ?? {}),
+        )
+        .map(([callee]) => callee)
+        .sort();
+    expect(healthy('client')).toEqual(['saver', 'server']);
+    expect(healthy('server')).toEqual(['processor']);
+    expect(healthy('processor')).toEqual(['saver']);
+  });
+
   it('waits for service_healthy only on services that have a healthcheck', () => {
     // Without one, Compose would skip an optional dependency (required: false) with a warning.
     const untested = Object.entries(services).flatMap(([name, service]) =>
@@ -468,9 +497,10 @@ describe('docker-compose.yml', () => {
     });
 
     if (name !== 'client') {
-      it('exposes the port it listens on', () => {
+      it('exposes the port it listens on, and its health and metrics port', () => {
         const exposed = (service().expose ?? []).map((entry) => parsePort(entry).target);
-        expect(exposed).toEqual([listenPort(settingsOf(name), name)]);
+        const settings = settingsOf(name);
+        expect(exposed).toEqual([listenPort(settings, name), settings.opsPorts[name]]);
       });
     }
 

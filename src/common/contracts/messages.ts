@@ -100,3 +100,12 @@ export interface SaverReport {
   /** Over time (epoch ms): results held in the reorder buffer (max per point) and lines written. */
   readonly timeline: SeriesPoints;
 }
+
+/** Answer to a readiness ping (`server.ping`, `processor.ping`, `saver.ping`). */
+export interface PingAnswer {
+  /** Whether the peer can do its work (the saver: whether it can write its OUTPUT_DIR). */
+  readonly ready: boolean;
+  /** Who answered (host:pid), and why it is not ready. */
+  readonly instance: string;
+  readonly reason?: string;
+}

@@ -17,4 +17,11 @@ export const Patterns = {
   saverCancel: 'saver.cancel',
   /** client → saver: what the saver recorded of a run for its report (`SaverReportQuery` → `SaverReport`). */
   saverReport: 'saver.report',
+  /**
+   * Readiness pings (any payload, ignored): answered with a `PingAnswer` and nothing else done, so
+   * a health check never starts work. The saver's says whether it can write its OUTPUT_DIR.
+   */
+  serverPing: 'server.ping',
+  processorPing: 'processor.ping',
+  saverPing: 'saver.ping',
 } as const;

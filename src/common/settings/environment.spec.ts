@@ -15,6 +15,15 @@ describe(loadSettings.name, () => {
     });
     expect(sut.outputDir).toBe('./data');
     expect(sut.logLevels).toEqual(['error', 'warn', 'log']);
+    expect(sut.logFormat).toBe('auto');
+    expect(sut.opsPorts).toEqual({ server: 5011, processor: 5012, saver: 5013 });
+  });
+
+  it('reads the ops ports, 0 for any free port', () => {
+    expect(
+      loadSettings({ SERVER_OPS_PORT: '0', PROCESSOR_OPS_PORT: '6012', SAVER_OPS_PORT: '6013' })
+        .opsPorts,
+    ).toEqual({ server: 0, processor: 6012, saver: 6013 });
   });
 
   it('reads a comma list of modules, trimming and dropping repeats', () => {
@@ -44,6 +53,8 @@ describe(loadSettings.name, () => {
     ['PROCESSOR_HOST', 'bad host', 'PROCESSOR_HOST'],
     ['SEND_WINDOW', '0', 'SEND_WINDOW'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL'],
+    ['LOG_FORMAT', 'xml', 'LOG_FORMAT'],
+    ['PROCESSOR_OPS_PORT', '65536', 'PROCESSOR_OPS_PORT'],
     ['MAX_DELAY', '-1', 'MAX_DELAY'],
   ])('rejects %s=%j with a message naming it', (name, value, named) => {
     const load = () => loadSettings({ [name]: value });

@@ -13,9 +13,11 @@ import {
   validateSync,
 } from 'class-validator';
 import {
+  LOG_FORMAT_NAMES,
   LOG_LEVEL_NAMES,
   MODULE_NAMES,
   TRANSPORT_NAMES,
+  type LogFormatName,
   type LogLevelName,
   type ModuleName,
   type Settings,
@@ -110,6 +112,14 @@ export class Environment {
 
   @IsIn(LOG_LEVEL_NAMES)
   LOG_LEVEL: LogLevelName = 'log';
+
+  @IsIn(LOG_FORMAT_NAMES)
+  LOG_FORMAT: LogFormatName = 'auto';
+
+  // Health and metrics of a process that does not run the client (which serves them on CLIENT_PORT).
+  @Type(() => Number) @IsInt() @Min(0) @Max(65535) SERVER_OPS_PORT = 5011;
+  @Type(() => Number) @IsInt() @Min(0) @Max(65535) PROCESSOR_OPS_PORT = 5012;
+  @Type(() => Number) @IsInt() @Min(0) @Max(65535) SAVER_OPS_PORT = 5013;
 }
 
 /** Thrown when the environment holds a bad value; the message names every bad variable. */
@@ -208,5 +218,11 @@ function toSettings(env: Environment): Settings {
       idleTimeoutMs: env.TCP_IDLE_TIMEOUT_MS,
     },
     logLevels: LOG_LEVEL_NAMES.slice(0, levelIndex + 1),
+    logFormat: env.LOG_FORMAT,
+    opsPorts: {
+      server: env.SERVER_OPS_PORT,
+      processor: env.PROCESSOR_OPS_PORT,
+      saver: env.SAVER_OPS_PORT,
+    },
   };
 }

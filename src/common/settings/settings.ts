@@ -90,7 +90,17 @@ export interface Settings {
     readonly idleTimeoutMs: number;
   };
   readonly logLevels: readonly LogLevelName[];
+  /** `json` lines, `pretty` lines, or `auto`: pretty in a terminal, JSON anywhere else. */
+  readonly logFormat: LogFormatName;
+  /**
+   * HTTP port of health and metrics in a process that does not run the client (0: any free
+   * port); a process serves them once, on the port of the first of server, processor, saver it runs.
+   */
+  readonly opsPorts: Readonly<Record<PeerRole, number>>;
 }
 
 export const LOG_LEVEL_NAMES = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevelName = (typeof LOG_LEVEL_NAMES)[number];
+
+export const LOG_FORMAT_NAMES = ['auto', 'json', 'pretty'] as const;
+export type LogFormatName = (typeof LOG_FORMAT_NAMES)[number];

@@ -23,6 +23,7 @@ export class PeerLink implements OnApplicationShutdown {
   private readonly logger: Logger;
   private readonly lanes: Lane[];
   private nextLane = 0;
+  private latencyObserver?: (seconds: number) => void;
   /** Who this link talks to, for errors: `processor at 127.0.0.1:5002`. */
   readonly peer: string;
 
@@ -47,9 +48,22 @@ export class PeerLink implements OnApplicationShutdown {
     return this.sendWith<R>(pattern, data, this.policy, signal);
   }
 
-  /** One attempt, no retry (for a caller that asks again anyway). */
-  sendOnce<R>(pattern: string, data: unknown): Promise<R> {
-    return this.sendWith<R>(pattern, data, singleAttempt(this.policy));
+  /**
+   * One attempt, no retry (for a caller that asks again anyway), within `timeoutMs` if given
+   * (a readiness ping must answer quicker than a request may take).
+   */
+  sendOnce<R>(pattern: string, data: unknown, timeoutMs?: number): Promise<R> {
+    const once = singleAttempt(this.policy);
+    return this.sendWith<R>(
+      pattern,
+      data,
+      timeoutMs === undefined ? once : { ...once, timeoutMs, deadlineMs: timeoutMs },
+    );
+  }
+
+  /** Called with the seconds from each request to its answer (retries included), for the metrics. */
+  observeLatency(observer: ((seconds: number) => void) | undefined): void {
+    this.latencyObserver = observer;
   }
 
   /** Requests in flight plus requests waiting for a slot, over every connection. */
@@ -75,8 +89,11 @@ export class PeerLink implements OnApplicationShutdown {
       if (!(error instanceof NoSlotError)) throw error;
       throw refuseForNow(`${this.peer}: every connection is full (${error.message})`);
     }
+    const started = this.latencyObserver ? performance.now() : 0;
     try {
-      return await requestWithRetry<R>(lane.proxy, pattern, data, policy, signal);
+      const answer = await requestWithRetry<R>(lane.proxy, pattern, data, policy, signal);
+      this.latencyObserver?.((performance.now() - started) / 1000);
+      return answer;
     } catch (error) {
       throw withPeer(this.peer, error);
     } finally {

@@ -174,6 +174,13 @@ export function describePeer(settings: Settings, role: PeerRole): string {
   }
 }
 
+/** Where a listener of `role` started here takes its requests, as the start-up line says it. */
+export function describeListener(settings: Settings, role: PeerRole): string {
+  if (settings.transport === 'tcp')
+    return `${role} tcp://${settings.listenHost}:${settings.peers[role].port}`;
+  return describePeer(settings, role);
+}
+
 function withoutPassword(url: string): string {
   const parsed = new URL(url);
   if (parsed.password) parsed.password = '***';

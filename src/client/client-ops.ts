@@ -1,0 +1,65 @@
+import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { Subscription } from 'rxjs';
+import { InjectPeerLink } from '../common/transport/peer-link.provider.js';
+import type { PeerLink } from '../common/transport/peer-link.js';
+import { peerLinkMetrics } from '../ops/peer-link-metrics.js';
+import { pingPeer } from '../ops/peer-readiness.js';
+import { PipelineMetrics } from '../ops/pipeline-metrics.js';
+import { ReadinessChecks } from '../ops/readiness-checks.js';
+import { RunEvents } from './run-events.js';
+import { RUN_STATES } from './run.js';
+import { RunsService } from './runs.service.js';
+
+/**
+ * What the client shows its operator. The task counters and the ack latency follow `RunEvents`
+ * (the one stream of the runs' progress); runs by state are counted when Prometheus scrapes.
+ * Ready means the server and the saver answer their pings.
+ */
+@Injectable()
+export class ClientOps implements OnModuleInit, OnModuleDestroy {
+  private removers: (() => void)[] = [];
+  private subscription?: Subscription;
+
+  constructor(
+    private readonly metrics: PipelineMetrics,
+    private readonly readiness: ReadinessChecks,
+    private readonly events: RunEvents,
+    private readonly runs: RunsService,
+    @InjectPeerLink('server') private readonly server: PeerLink,
+    @InjectPeerLink('saver') private readonly saver: PeerLink,
+  ) {}
+
+  onModuleInit(): void {
+    const { metrics } = this;
+    const ackSeconds = metrics.hopSeconds.labels({ from: 'client', to: 'server' });
+    this.subscription = this.events.all$.subscribe(({ kind, run }) => {
+      switch (kind) {
+        case 'sent':
+          return metrics.tasksSent.inc();
+        case 'acked':
+          metrics.tasksAcked.inc();
+          return ackSeconds.observe(run.lastAckMs / 1000);
+        case 'failed':
+          return metrics.tasksFailed.inc();
+        case 'resent':
+          return metrics.tasksResent.inc();
+      }
+    });
+    this.removers = [
+      metrics.runs.add(() =>
+        RUN_STATES.map((state) => [
+          { state },
+          this.runs.list({ state, limit: 0, offset: 0 }).total,
+        ]),
+      ),
+      peerLinkMetrics(metrics, 'client', this.saver),
+      this.readiness.add('server', () => pingPeer(this.server)),
+      this.readiness.add('saver', () => pingPeer(this.saver)),
+    ];
+  }
+
+  onModuleDestroy(): void {
+    this.subscription?.unsubscribe();
+    for (const remove of this.removers) remove();
+  }
+}

@@ -1,0 +1,19 @@
+import type { ModuleName } from '../common/settings/settings.js';
+import type { PeerLink } from '../common/transport/peer-link.js';
+import type { PipelineMetrics } from './pipeline-metrics.js';
+
+/** Counts a link's requests pending and times its answers; the function answered stops it. */
+export function peerLinkMetrics(
+  metrics: PipelineMetrics,
+  from: ModuleName,
+  link: PeerLink,
+): () => void {
+  const labels = { from, to: link.role };
+  const latency = metrics.hopSeconds.labels(labels);
+  link.observeLatency((seconds) => latency.observe(seconds));
+  const removeSource = metrics.linkPending.add(() => [[labels, link.pending]]);
+  return () => {
+    link.observeLatency(undefined);
+    removeSource();
+  };
+}

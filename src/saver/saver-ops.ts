@@ -1,0 +1,61 @@
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { Settings } from '../common/settings/settings.js';
+import { SETTINGS } from '../common/settings/settings.module.js';
+import { PipelineMetrics } from '../ops/pipeline-metrics.js';
+import { ReadinessChecks } from '../ops/readiness-checks.js';
+import { outputDirProblem } from './output-dir.js';
+import { SaverObservers } from './saver-observers.js';
+import { SaverService } from './saver.service.js';
+
+/**
+ * What the saver shows its operator, read from its observers: lines written, duplicates dropped,
+ * results held in the reorder buffers, open files; and whether OUTPUT_DIR is writable.
+ */
+@Injectable()
+export class SaverOps implements OnModuleInit, OnModuleDestroy {
+  private removers: (() => void)[] = [];
+  /** Results held per run, as the latest release said; a run that holds none is dropped. */
+  private readonly buffered = new Map<string, number>();
+
+  constructor(
+    private readonly metrics: PipelineMetrics,
+    private readonly readiness: ReadinessChecks,
+    private readonly observers: SaverObservers,
+    private readonly saver: SaverService,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {}
+
+  onModuleInit(): void {
+    const { metrics } = this;
+    this.removers = [
+      this.observers.add({
+        written: (_runId, _firstSeq, count) => metrics.resultsWritten.inc(count),
+        duplicate: () => metrics.duplicatesDropped.inc(),
+        released: (runId, _firstSeq, _count, buffered) => {
+          if (buffered === 0) this.buffered.delete(runId);
+          else this.buffered.set(runId, buffered);
+        },
+      }),
+      metrics.reorderBuffered.add(() => [[{}, this.heldResults()]]),
+      metrics.saverOpenRuns.add(() => [[{}, this.saver.openRuns]]),
+      this.readiness.add('outputDir', async () => {
+        const reason = await outputDirProblem(this.settings.outputDir);
+        return {
+          up: reason === undefined,
+          outputDir: this.settings.outputDir,
+          ...(reason ? { reason } : {}),
+        };
+      }),
+    ];
+  }
+
+  onModuleDestroy(): void {
+    for (const remove of this.removers) remove();
+  }
+
+  private heldResults(): number {
+    let held = 0;
+    for (const count of this.buffered.values()) held += count;
+    return held;
+  }
+}
