@@ -7,6 +7,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Observable } from 'rxjs';
+import { HttpErrorDto } from '../common/http/http-error.dto.js';
 import { knownRun } from './known-run.js';
 import { ProgressStream } from './progress/progress-stream.js';
 import { RunsService } from './runs.service.js';
@@ -30,8 +31,12 @@ export class RunProgressController {
     description:
       'a stream of `progress` events (sent, acked, failed, resent, written, waitingFor, buffered, ' +
       'duplicates, state, elapsedMs, ackRate, writeRate) at most every 250 ms, then one `end` event',
+    schema: {
+      type: 'string',
+      description: 'Server-Sent Events: `event:` and `data:` (JSON) lines',
+    },
   })
-  @ApiNotFoundResponse({ description: 'no such run (or it was forgotten)' })
+  @ApiNotFoundResponse({ description: 'no such run (or it was forgotten)', type: HttpErrorDto })
   events(@Param('runId') runId: string): Observable<MessageEvent> {
     return this.progress.of(knownRun(this.runs, runId));
   }

@@ -111,9 +111,7 @@ describe.each(CASES)('$transport transport', ({ transport, processors }) => {
         spawn('client'),
       ];
       // Every replica subscribed before the run, so that each can take a share.
-      await Promise.all(
-        started.map((child) => child.waitForLog(`started ${child.name} over ${transport}`)),
-      );
+      await Promise.all(started.map((child) => child.waitForLog(`listening: ${child.name}`)));
       const baseUrl = `http://127.0.0.1:${env.CLIENT_PORT}`;
       // Not `GET /`: that starts a run.
       await waitForHttp(`${baseUrl}/health/live`);

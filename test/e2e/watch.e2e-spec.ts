@@ -176,7 +176,9 @@ describe('watching a run: progress over SSE and the report data (monolith over T
       });
       const { body } = await getJson<RunReport>(`${sut.baseUrl}/runs/${run.runId}/report.json`);
       const { arrivals } = body.saver!;
-      expect(arrivals.seen).toBe(10_000);
+      // Every arrival is seen, duplicates included (a loaded machine can make a few).
+      expect(arrivals.seen).toBe(body.saver!.received);
+      expect(arrivals.seen).toBeGreaterThanOrEqual(10_000);
       expect(arrivals.x.length).toBeLessThanOrEqual(ARRIVAL_POINTS);
       expect(arrivals.x.length).toBeGreaterThan(ARRIVAL_POINTS / 2);
     });
