@@ -79,4 +79,23 @@ describe(SaverService.name, () => {
     }
     expect(await seqsInFile()).toEqual([1, 2, 3]);
   });
+
+  it('reopens a run from its file once, however many results for it arrive at once', async () => {
+    await sut.open({ runId: 'idle-run', total: 40 });
+    await sut.onApplicationShutdown();
+    // A saver that restarted: the file is on disk, nothing is open.
+    sut = new SaverService(
+      loadSettings({ OUTPUT_DIR: dir, LOG_LEVEL: 'error' }),
+      new SaverObservers(),
+    );
+    const seqs = Array.from({ length: 40 }, (_, at) => 40 - at);
+    await Promise.all(seqs.map((seq) => sut.accept(result(seq, 40))));
+    expect(sut.openRuns).toBeLessThanOrEqual(1);
+    for (let waited = 0; waited < 2000; waited += 20) {
+      if ((await sut.status({ runId: 'idle-run', total: 40 })).state === 'completed') break;
+      await sleep(20);
+    }
+    expect(await seqsInFile()).toEqual(Array.from({ length: 40 }, (_, at) => at + 1));
+    expect(sut.openRuns).toBe(0);
+  });
 });

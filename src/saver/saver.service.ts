@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { RpcException } from '@nestjs/microservices';
 import type {
   Result,
@@ -27,7 +33,7 @@ const DEFAULT_MISSING_LIMIT = 10_000;
  * are open: the run that received nothing for longest is closed first, and reopens from its file.
  */
 @Injectable()
-export class SaverService implements OnApplicationShutdown {
+export class SaverService implements OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger(SaverService.name);
   private readonly runs = new Map<string, Promise<RunPipeline>>();
   /** Pipelines whose file is open now. */
@@ -39,6 +45,7 @@ export class SaverService implements OnApplicationShutdown {
   private readonly idleMs: number;
   private readonly maxOpenRuns: number;
   private readonly sweeper: NodeJS.Timeout;
+  private stopping = false;
 
   constructor(@Inject(SETTINGS) settings: Settings, observers: SaverObservers) {
     this.options = {
@@ -123,6 +130,15 @@ export class SaverService implements OnApplicationShutdown {
   }
 
   /** Flushes and closes every open file; results still held for an earlier seq are left to the repair. */
+  /**
+   * Stopping: no file is opened from now on. A message can still arrive while the listener
+   * closes; a run it would reopen (its pipeline closing) would never be closed again, and its
+   * flush timer would keep the process alive.
+   */
+  onModuleDestroy(): void {
+    this.stopping = true;
+  }
+
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.sweeper);
     const runs = await Promise.allSettled(this.runs.values());
@@ -146,8 +162,11 @@ export class SaverService implements OnApplicationShutdown {
     for (;;) {
       let opening = this.runs.get(runId);
       if (!opening) {
-        if (how === 'if-on-disk' && !(await countWholeLines(this.fileOf(runId))).exists) {
-          return undefined;
+        if (this.stopping) throw refuseForNow(`the saver is stopping: run ${runId} is not open`);
+        if (how === 'if-on-disk') {
+          if (!(await countWholeLines(this.fileOf(runId))).exists) return undefined;
+          // Another message may have opened the run meanwhile: one pipeline, one writer, per file.
+          if (this.runs.has(runId)) continue;
         }
         opening = this.openPipeline(runId, total);
       }
