@@ -8,7 +8,7 @@ import { ProcessorService } from '../../src/processor/processor.service.js';
 import { SaverObservers } from '../../src/saver/saver-observers.js';
 import { SaverService } from '../../src/saver/saver.service.js';
 import { settledRun, startRun } from '../support/http.js';
-import { expectOrderedFile } from '../support/ordered-file.js';
+import { expectOrderedFile, expectStillOrders } from '../support/ordered-file.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
 
 /** Answers what a request to a listener answered: its reply, or the error it was refused with. */
@@ -140,15 +140,7 @@ describe('bounds (issue 7): every queue and buffer has one, and pushing back los
     });
 
     afterEach(async () => {
-      // Whatever came before, the system still runs and orders correctly.
-      const { body } = await startRun(sut.baseUrl, {
-        connection_count: 3,
-        connection_value: 10,
-        delay_range: 0.1,
-        wait: 'saved',
-      });
-      expect(body.state).toBe('completed');
-      await expectOrderedFile(body.file, body);
+      await expectStillOrders(sut.baseUrl);
     });
 
     it('answers status queries and results for runs it never opened, and creates nothing', async () => {

@@ -8,7 +8,7 @@ import { lastValueFrom } from 'rxjs';
 import { Patterns } from '../../src/common/contracts/patterns.js';
 import { freePort } from '../support/free-port.js';
 import { settledRun, startRun } from '../support/http.js';
-import { expectOrderedFile } from '../support/ordered-file.js';
+import { expectOrderedFile, expectStillOrders } from '../support/ordered-file.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
 
 /** Writes raw bytes to a listener and resolves when the listener closes the connection. */
@@ -100,15 +100,7 @@ describe('faults', () => {
     });
 
     afterEach(async () => {
-      // Whatever came before, the system still runs and orders correctly.
-      const { body } = await startRun(sut.baseUrl, {
-        connection_count: 3,
-        connection_value: 10,
-        delay_range: 0.1,
-        wait: 'saved',
-      });
-      expect(body.state).toBe('completed');
-      await expectOrderedFile(body.file, body);
+      await expectStillOrders(sut.baseUrl);
     });
 
     afterAll(async () => {

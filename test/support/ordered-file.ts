@@ -1,6 +1,7 @@
 import { expect } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import type { Result } from '../../src/common/contracts/messages.js';
+import { startRun } from './http.js';
 
 export interface RunShape {
   readonly runId: string;
@@ -47,4 +48,19 @@ export async function expectOrderedFile(path: string, run: RunShape): Promise<Re
   }
   expect(seen.size).toBe(total);
   return results;
+}
+
+/**
+ * Whatever a test did to the system before, it still runs a small run to completion and orders its
+ * file exactly: the after-each check of the fault and hostile-input suites.
+ */
+export async function expectStillOrders(baseUrl: string): Promise<void> {
+  const { body } = await startRun(baseUrl, {
+    connection_count: 3,
+    connection_value: 10,
+    delay_range: 0.1,
+    wait: 'saved',
+  });
+  expect(body.state).toBe('completed');
+  await expectOrderedFile(body.file, body);
 }
