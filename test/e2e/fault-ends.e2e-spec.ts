@@ -205,31 +205,35 @@ describe('faults end in bounded time with their real cause (issue 8)', () => {
         REDIS_URL: `redis://127.0.0.1:${port}`,
         DELIVERY_TIMEOUT_MS: '30000',
       });
-      systems.push(sut);
-      const { body } = await startRun(sut.baseUrl, {
-        connection_count: 5,
-        connection_value: 40,
-        delay_range: 1,
-        wait: 'none',
-      });
-      redis.kill('SIGKILL');
-      await new Promise((resolve) => redis.once('exit', resolve));
-      redis = startRedis(port);
-      await waitForPort(port);
-      const view = await settledRun(sut.baseUrl, body.runId, 55_000);
-      expect({ state: view.state, error: view.error }).toEqual({
-        state: 'completed',
-        error: undefined,
-      });
-      await expectOrderedFile(view.file, view);
-      const { body: next } = await startRun(sut.baseUrl, {
-        connection_count: 3,
-        connection_value: 10,
-        delay_range: 0,
-        wait: 'saved',
-      });
-      expect(next.state).toBe('completed');
-      await expectOrderedFile(next.file, next);
+      // Closed here, while its broker still runs: the afterAll above kills the brokers first.
+      try {
+        const { body } = await startRun(sut.baseUrl, {
+          connection_count: 5,
+          connection_value: 40,
+          delay_range: 1,
+          wait: 'none',
+        });
+        redis.kill('SIGKILL');
+        await new Promise((resolve) => redis.once('exit', resolve));
+        redis = startRedis(port);
+        await waitForPort(port);
+        const view = await settledRun(sut.baseUrl, body.runId, 55_000);
+        expect({ state: view.state, error: view.error }).toEqual({
+          state: 'completed',
+          error: undefined,
+        });
+        await expectOrderedFile(view.file, view);
+        const { body: next } = await startRun(sut.baseUrl, {
+          connection_count: 3,
+          connection_value: 10,
+          delay_range: 0,
+          wait: 'saved',
+        });
+        expect(next.state).toBe('completed');
+        await expectOrderedFile(next.file, next);
+      } finally {
+        await sut.close();
+      }
     });
   });
 });

@@ -134,12 +134,29 @@ class RedisServer extends withExactPatterns(ServerRedis) {
   override createRetryStrategy(times: number): undefined | number {
     return this.isManuallyClosed ? undefined : redisBackoffMs(times);
   }
+
+  /** Nest quits one connection after the other: when the first fails, the second stays open. */
+  override async close(): Promise<void> {
+    await super.close().catch(() => disconnect(this.pubClient, this.subClient));
+  }
 }
 
 /** Nest's Redis client, reconnecting for ever like `RedisServer`. */
 export class ReconnectingRedisClient extends ClientRedis {
   override createRetryStrategy(times: number): undefined | number {
     return this.isManuallyClosed ? undefined : redisBackoffMs(times);
+  }
+
+  /** As `RedisServer.close`: a connection that fails to quit leaves none open behind it. */
+  override async close(): Promise<void> {
+    await super.close().catch(() => disconnect(this.pubClient, this.subClient));
+  }
+}
+
+/** Drops Redis connections at once, whatever state they are in. */
+function disconnect(...connections: unknown[]): void {
+  for (const connection of connections) {
+    (connection as { disconnect?: () => void } | null | undefined)?.disconnect?.();
   }
 }
 
