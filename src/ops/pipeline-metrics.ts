@@ -82,9 +82,15 @@ export class PipelineMetrics {
     ['from', 'to'],
     this.registry,
   );
+  readonly hopMessages = new Counter({
+    name: 'pipeline_hop_messages_total',
+    help: 'Messages sent on a link between two modules: a batch of tasks or results counts once, retries are not counted.',
+    labelNames: ['from', 'to'],
+    registers: this.registers,
+  });
   readonly hopSeconds = new Histogram({
     name: 'pipeline_hop_seconds',
-    help: 'From sending a request on a hop to its answer, retries included (client → server: a task until its acknowledgement).',
+    help: 'From handing a task (or result, or query) to a hop to its answer, retries included; one count per item, whether it travelled alone or in a batch.',
     labelNames: ['from', 'to'],
     buckets: LATENCY_BUCKETS,
     registers: this.registers,

@@ -1,51 +1,73 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { concat, from, ignoreElements, map, of, type Observable } from 'rxjs';
-import { taskFields } from '../common/contracts/contract-fields.js';
+import type { Observable } from 'rxjs';
+import { batchFields, taskFields } from '../common/contracts/contract-fields.js';
 import { ContractPipe } from '../common/contracts/contract.pipe.js';
-import { taskProblem } from '../common/contracts/guards.js';
-import { ACK, type Ack, type PingAnswer, type Task } from '../common/contracts/messages.js';
+import { batchProblem, taskProblem } from '../common/contracts/guards.js';
+import {
+  ACK,
+  type Ack,
+  type Batch,
+  type BatchAnswer,
+  type PingAnswer,
+  type Task,
+} from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
-import type { Settings } from '../common/settings/settings.js';
-import { SETTINGS } from '../common/settings/settings.module.js';
-import { acknowledgesToBroker } from '../common/transport/transport-options.js';
+import { answerEach } from '../common/transport/batch-answers.js';
+import { BrokerSettlement } from '../common/transport/broker-settlement.js';
 import { ProcessorService } from './processor.service.js';
 
+/**
+ * Answers as soon as the tasks are taken (at once when there is room); the work happens after
+ * each task's random delay. Where the broker takes an acknowledgement (RabbitMQ), the handler
+ * goes on until every result of the message is with the saver (`BrokerSettlement`), so a
+ * processor that dies holding a batch leaves all of it to another.
+ */
 @Controller()
 export class ProcessorController {
-  private readonly holdUntilHandedOff: boolean;
-
   constructor(
     private readonly processor: ProcessorService,
-    @Inject(SETTINGS) settings: Settings,
-  ) {
-    this.holdUntilHandedOff = acknowledgesToBroker(settings);
-  }
+    private readonly settlement: BrokerSettlement,
+  ) {}
 
-  /**
-   * Answers as soon as the task is taken (at once when there is room); the work happens after the
-   * task's random delay. Where the broker takes an acknowledgement (RabbitMQ), the handler goes on
-   * until the result is with the saver, so the task is acknowledged only then and a processor that
-   * dies holding it leaves it to another.
-   */
   /** Readiness: this processor answers; it takes nothing. */
   @MessagePattern(Patterns.processorPing)
   ping(): PingAnswer {
     return { ready: true, instance: this.processor.id };
   }
 
+  /** A batch: one `Ack` (or refusal) per task, in the batch's order. */
+  @MessagePattern(Patterns.processorTasks)
+  async takeAll(
+    @Payload(new ContractPipe(batchProblem(taskProblem), batchFields(taskFields)))
+    batch: Batch<Task>,
+  ): Promise<BatchAnswer<Ack> | Observable<BatchAnswer<Ack>>> {
+    const handedOff: Promise<boolean>[] = [];
+    const answer = await answerEach(batch.items, async (task) => {
+      const taken = await this.processor.take(task);
+      handedOff.push(taken.handedOff);
+      return ACK;
+    });
+    const done = Promise.all(handedOff).then((all) => all.every(Boolean));
+    // A refused task was not taken: the message's sender sends it again, so the broker's copy
+    // must not wait for it.
+    return this.settlement.answerThenSettle(
+      answer,
+      done,
+      `a batch of ${batch.items.length} task(s)`,
+    );
+  }
+
+  /** One task, for a peer that sends one at a time. */
   @MessagePattern(Patterns.processorTask)
   async take(
     @Payload(new ContractPipe(taskProblem, taskFields)) task: Task,
   ): Promise<Ack | Observable<Ack>> {
     const { handedOff } = await this.processor.take(task);
-    if (!this.holdUntilHandedOff) return ACK;
-    const done = from(handedOff).pipe(
-      map((ok) => {
-        if (!ok) throw new Error(`run ${task.runId} seq ${task.seq}: not handed to the saver`);
-      }),
-      ignoreElements(),
+    return this.settlement.answerThenSettle<Ack>(
+      ACK,
+      handedOff,
+      `run ${task.runId} seq ${task.seq}`,
     );
-    return concat(of(ACK), done);
   }
 }

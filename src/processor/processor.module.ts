@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { providePeerLink } from '../common/transport/peer-link.provider.js';
+import { BrokerSettlement } from '../common/transport/broker-settlement.js';
+import { provideHop } from '../common/transport/hops.js';
 import { ProcessorController } from './processor.controller.js';
 import { ProcessorOps } from './processor-ops.js';
 import { ProcessorService } from './processor.service.js';
@@ -7,6 +8,6 @@ import { ProcessorService } from './processor.service.js';
 /** Acknowledges tasks at once, processes them after a random delay, hands results to the saver. */
 @Module({
   controllers: [ProcessorController],
-  providers: [ProcessorService, providePeerLink('saver'), ProcessorOps],
+  providers: [ProcessorService, BrokerSettlement, ...provideHop('saver'), ProcessorOps],
 })
 export class ProcessorModule {}

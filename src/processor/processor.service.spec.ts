@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Result, Task } from '../common/contracts/messages.js';
+import type { Result, ResultReceipt, Task } from '../common/contracts/messages.js';
 import { loadSettings } from '../common/settings/environment.js';
-import type { PeerLink } from '../common/transport/peer-link.js';
+import type { ItemSend } from '../common/transport/peer-link.js';
 import { ProcessorService } from './processor.service.js';
 
 const task = (seq: number, delayRange = 0): Task => ({
@@ -15,15 +15,13 @@ const task = (seq: number, delayRange = 0): Task => ({
   delayRange,
 });
 
-/** A saver link that records what it is handed, and fails when told to. */
+/** A hop to the saver that records what it is handed, and fails when told to. */
 function fakeSaver(fail = false) {
   const handed: Result[] = [];
-  const link = {
-    send: (_pattern: string, result: Result) => {
-      handed.push(result);
-      return fail ? Promise.reject(new Error('saver away')) : Promise.resolve({ accepted: true });
-    },
-  } as unknown as PeerLink;
+  const link: ItemSend<Result, ResultReceipt> = (result) => {
+    handed.push(result);
+    return fail ? Promise.reject(new Error('saver away')) : Promise.resolve({ accepted: true });
+  };
   return { link, handed };
 }
 

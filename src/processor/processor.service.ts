@@ -10,14 +10,13 @@ import { randomInt } from 'node:crypto';
 import { INSTANCE_ID } from '../common/instance-id.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BoundedSlots, NoSlotError } from '../common/bounded-slots.js';
-import type { Result, Task } from '../common/contracts/messages.js';
-import { Patterns } from '../common/contracts/patterns.js';
+import type { Result, ResultReceipt, Task } from '../common/contracts/messages.js';
 import { describeError } from '../common/describe-error.js';
 import type { Settings } from '../common/settings/settings.js';
 import { SETTINGS } from '../common/settings/settings.module.js';
 import { ThrottledLog } from '../common/throttled-log.js';
-import { InjectPeerLink } from '../common/transport/peer-link.provider.js';
-import type { PeerLink } from '../common/transport/peer-link.js';
+import { InjectHop } from '../common/transport/hops.js';
+import type { ItemSend } from '../common/transport/peer-link.js';
 import { isHandlerError, refuseForNow } from '../common/transport/refusal.js';
 
 /**
@@ -40,13 +39,13 @@ export class ProcessorService implements BeforeApplicationShutdown, OnApplicatio
   private readonly handOffFailures = new ThrottledLog(this.logger, 'error');
 
   constructor(
-    @InjectPeerLink('saver') private readonly saver: PeerLink,
+    @InjectHop('saver') private readonly toSaver: ItemSend<Result, ResultReceipt>,
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {
     // Waiting in line: what an honest server can have in flight toward this processor.
     this.room = new BoundedSlots(
       settings.processorMaxHeld,
-      settings.linkWindow * settings.linkSockets,
+      settings.linkWindow * settings.linkSockets * settings.hopBatchMax,
       Math.max(1, Math.floor(settings.requestTimeoutMs / 4)),
     );
     this.maxDelayMs = settings.limits.maxDelaySeconds * 1000;
@@ -131,7 +130,7 @@ export class ProcessorService implements BeforeApplicationShutdown, OnApplicatio
     if (this.stopped.signal.aborted) return false;
     const result: Result = { ...task, processedAt: Date.now(), delayMs, processor: this.id };
     try {
-      await this.saver.send(Patterns.saverResult, result, this.stopped.signal);
+      await this.toSaver(result, this.stopped.signal);
       return true;
     } catch (error) {
       if (this.stopped.signal.aborted) return false;

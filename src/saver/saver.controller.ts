@@ -1,6 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
+  batchFields,
   reportQueryFields,
   resultFields,
   runRefFields,
@@ -8,12 +9,15 @@ import {
 } from '../common/contracts/contract-fields.js';
 import { ContractPipe } from '../common/contracts/contract.pipe.js';
 import {
+  batchProblem,
   reportQueryProblem,
   resultProblem,
   runRefProblem,
   statusQueryProblem,
 } from '../common/contracts/guards.js';
 import type {
+  Batch,
+  BatchAnswer,
   PingAnswer,
   Result,
   ResultReceipt,
@@ -24,11 +28,12 @@ import type {
   SaverStatusQuery,
 } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
-import { SaverReportRecorder } from './report/saver-report-recorder.js';
 import { INSTANCE_ID } from '../common/instance-id.js';
 import type { Settings } from '../common/settings/settings.js';
 import { SETTINGS } from '../common/settings/settings.module.js';
+import { answerEach } from '../common/transport/batch-answers.js';
 import { outputDirProblem } from './output-dir.js';
+import { SaverReportRecorder } from './report/saver-report-recorder.js';
 import { SaverService } from './saver.service.js';
 
 @Controller()
@@ -53,6 +58,16 @@ export class SaverController {
     return this.saver.open(run);
   }
 
+  /** A batch: one `ResultReceipt` (or refusal) per result, in the batch's order. */
+  @MessagePattern(Patterns.saverResults)
+  saveAll(
+    @Payload(new ContractPipe(batchProblem(resultProblem), batchFields(resultFields)))
+    batch: Batch<Result>,
+  ): Promise<BatchAnswer<ResultReceipt>> {
+    return answerEach(batch.items, (result) => this.saver.accept(result));
+  }
+
+  /** One result, for a peer that sends one at a time. */
   @MessagePattern(Patterns.saverResult)
   save(
     @Payload(new ContractPipe(resultProblem, resultFields)) result: Result,

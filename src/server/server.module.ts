@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { providePeerLink } from '../common/transport/peer-link.provider.js';
+import { provideHop } from '../common/transport/hops.js';
 import { ServerController } from './server.controller.js';
 import { ServerOps } from './server-ops.js';
 
-/** Takes tasks from client connections and hands each to the processor. */
+/** Takes tasks from client connections and hands them to the processor, in batches. */
 @Module({
   controllers: [ServerController],
-  providers: [providePeerLink('processor', 'relay'), ServerOps],
+  providers: [...provideHop('processor'), ServerOps],
 })
 export class ServerModule {}

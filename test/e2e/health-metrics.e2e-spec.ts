@@ -96,4 +96,31 @@ describe('health and metrics, the saver in a process of its own', () => {
     expect(sample(saverText, 'pipeline_duplicates_dropped_total')).toBe(0);
     expect(sample(saverText, 'pipeline_reorder_buffered')).toBe(0);
   });
+
+  it('carries many tasks in one message on the internal hops, and times every task', async () => {
+    const { rest: client } = await start();
+    const { body: run } = await send<RunView>('POST', `${client.baseUrl}/runs`, {
+      connection_count: 20,
+      connection_value: 50,
+      delay_range: 0,
+      wait: 'saved',
+    });
+    expect(run.state).toBe('completed');
+    const text = await (await fetch(`${client.baseUrl}/metrics`)).text();
+    for (const [from, to] of [
+      ['server', 'processor'],
+      ['processor', 'saver'],
+    ]) {
+      const labels = `{from="${from}",to="${to}"}`;
+      // Each task is timed on its own, whatever message carried it…
+      expect(sample(text, `pipeline_hop_seconds_count${labels}`)).toBe(1000);
+      // …and 20 connections with 64 tasks in flight each hand the server many tasks at a time.
+      const messages = sample(text, `pipeline_hop_messages_total${labels}`);
+      expect(messages).toBeGreaterThan(0);
+      expect(messages).toBeLessThan(500);
+    }
+    expect(sample(text, 'pipeline_hop_messages_total{from="client",to="saver"}')).toBeGreaterThan(
+      0,
+    );
+  });
 });

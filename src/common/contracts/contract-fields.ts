@@ -1,4 +1,11 @@
-import type { Result, SaverReportQuery, SaverRunRef, SaverStatusQuery, Task } from './messages.js';
+import type {
+  Batch,
+  Result,
+  SaverReportQuery,
+  SaverRunRef,
+  SaverStatusQuery,
+  Task,
+} from './messages.js';
 
 /*
  * The fields of each message the contract knows, and nothing else. A message is passed on from
@@ -38,3 +45,7 @@ export const runRefFields = (run: SaverRunRef): SaverRunRef => ({
 export const reportQueryFields = (query: SaverReportQuery): SaverReportQuery => ({
   runId: query.runId,
 });
+
+export const batchFields =
+  <T>(fields: (item: T) => T) =>
+  (batch: Batch<T>): Batch<T> => ({ items: batch.items.map(fields) });

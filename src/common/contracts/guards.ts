@@ -1,4 +1,11 @@
-import type { Result, SaverReportQuery, SaverRunRef, SaverStatusQuery, Task } from './messages.js';
+import type {
+  Batch,
+  Result,
+  SaverReportQuery,
+  SaverRunRef,
+  SaverStatusQuery,
+  Task,
+} from './messages.js';
 
 /*
  * Bounds of what a message may carry, whatever the sender's settings: the largest value each
@@ -18,6 +25,15 @@ const MAX_PROCESSOR_LENGTH = 256;
 const DELAY_MS_SLACK = 1;
 const MAX_MISSING_LIMIT = 1_000_000;
 const MAX_RUN_ID_LENGTH = 64;
+/** HOP_BATCH_MAX at most: items in one `Batch`. */
+export const MAX_BATCH_ITEMS = 1024;
+/**
+ * The longest a `Result` of ours can be as JSON (a 64-character runId, a 256-character ASCII
+ * processor id, every number at its longest: about 560 bytes), rounded up; and what a batch's
+ * frame adds to its items.
+ */
+export const MAX_RESULT_BYTES = 640;
+export const BATCH_ENVELOPE_BYTES = 256;
 
 /** Run ids are made by the client and become file names at the saver: nothing else is allowed. */
 export const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -93,4 +109,25 @@ export function reportQueryProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return 'a report query must be an object';
   if (!isRunId((value as Partial<SaverReportQuery>).runId)) return 'runId is invalid';
   return undefined;
+}
+
+/**
+ * Returns a guard for a `Batch` of the items `itemProblem` checks: 1..MAX_BATCH_ITEMS items, each
+ * a valid one. One bad item refuses the whole batch: our senders check every item before they
+ * batch it, so only a broken or hostile peer sends one.
+ */
+export function batchProblem(
+  itemProblem: (value: unknown) => string | undefined,
+): (value: unknown) => string | undefined {
+  return (value) => {
+    if (typeof value !== 'object' || value === null) return 'a batch must be an object';
+    const { items } = value as Partial<Batch<unknown>>;
+    if (!Array.isArray(items) || items.length === 0 || items.length > MAX_BATCH_ITEMS)
+      return `items must be an array of 1..${MAX_BATCH_ITEMS} items`;
+    for (let at = 0; at < items.length; at++) {
+      const problem = itemProblem(items[at]);
+      if (problem !== undefined) return `items[${at}]: ${problem}`;
+    }
+    return undefined;
+  };
 }

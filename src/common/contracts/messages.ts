@@ -31,7 +31,31 @@ export interface Result extends Task {
   readonly processor: string;
 }
 
-/** Answer of the saver to `saver.result`. */
+/**
+ * Several messages of one kind in one (`processor.tasks`, `saver.results`): the internal hops carry
+ * what arrives together, so a task costs one message on the client's hop only.
+ */
+export interface Batch<T> {
+  readonly items: readonly T[];
+}
+
+/** What a handler threw on purpose, as every transport carries it (Nest's RPC error object). */
+export interface HandlerError {
+  readonly status: 'error';
+  readonly message: string;
+  readonly retryable?: true;
+  readonly unreachable?: true;
+}
+
+/** The answer to one item of a batch: what a single request would have answered, or its error. */
+export type ItemAnswer<A> = { readonly ok: A } | { readonly error: HandlerError };
+
+/** The answer to a `Batch`: one `ItemAnswer` per item, in the batch's order. */
+export interface BatchAnswer<A> {
+  readonly answers: readonly ItemAnswer<A>[];
+}
+
+/** Answer of the saver to `saver.result` (and to each result of `saver.results`). */
 export interface ResultReceipt {
   readonly accepted: boolean;
 }

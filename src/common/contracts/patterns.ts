@@ -5,9 +5,17 @@
 export const Patterns = {
   /** client → server: a task; answered with an `Ack` once the processor has it. */
   serverTask: 'server.task',
-  /** server → processor: a task; answered with an `Ack` before it is processed. */
+  /**
+   * server → processor: a `Batch` of tasks, answered with one `Ack` (or refusal) per task before
+   * any is processed. `processor.task` takes a single task, for a peer that sends one at a time.
+   */
+  processorTasks: 'processor.tasks',
   processorTask: 'processor.task',
-  /** processor → saver: a processed `Result`; answered once the saver has taken it. */
+  /**
+   * processor → saver: a `Batch` of processed `Result`s, answered with one `ResultReceipt` (or
+   * refusal) per result once the saver has taken them. `saver.result` takes a single result.
+   */
+  saverResults: 'saver.results',
   saverResult: 'saver.result',
   /** client → saver: opens (creates) a run's file before its first task, answered with its `SaverStatus`. */
   saverOpen: 'saver.open',

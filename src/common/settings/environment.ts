@@ -23,6 +23,7 @@ import {
   type Settings,
   type TransportName,
 } from './settings.js';
+import { BATCH_ENVELOPE_BYTES, MAX_BATCH_ITEMS, MAX_RESULT_BYTES } from '../contracts/guards.js';
 
 const csv = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string'
@@ -88,6 +89,7 @@ export class Environment {
   @Type(() => Number) @IsInt() @Min(0) @Max(1_000_000) RETRY_ATTEMPTS = 1000;
   @Type(() => Number) @IsInt() @Min(100) @Max(3_600_000) DELIVERY_TIMEOUT_MS = 60_000;
   @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000) LINK_QUEUE = 4096;
+  @Type(() => Number) @IsInt() @Min(1) @Max(MAX_BATCH_ITEMS) HOP_BATCH_MAX = 64;
   @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000) REORDER_WINDOW = 100_000;
   @Type(() => Number) @IsInt() @Min(1) @Max(10_000) MAX_ACTIVE_RUNS = 8;
   @Type(() => Number) @IsInt() @Min(1) @Max(100_000_000) MAX_ACTIVE_TASKS = 2_000_000;
@@ -161,6 +163,13 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   return toSettings(parsed);
 }
 
+/** HOP_BATCH_MAX, and on TCP no more results than fit in one frame of TCP_MAX_FRAME_BYTES. */
+function hopBatchMax(env: Environment): number {
+  if (env.TRANSPORT !== 'tcp') return env.HOP_BATCH_MAX;
+  const fit = Math.floor((env.TCP_MAX_FRAME_BYTES - BATCH_ENVELOPE_BYTES) / MAX_RESULT_BYTES);
+  return Math.max(1, Math.min(env.HOP_BATCH_MAX, fit));
+}
+
 function toSettings(env: Environment): Settings {
   const levelIndex = LOG_LEVEL_NAMES.indexOf(env.LOG_LEVEL);
   return {
@@ -192,6 +201,7 @@ function toSettings(env: Environment): Settings {
     linkWindow: env.LINK_WINDOW,
     linkSockets: env.LINK_SOCKETS,
     linkQueue: env.LINK_QUEUE,
+    hopBatchMax: hopBatchMax(env),
     reorderWindow: env.REORDER_WINDOW,
     admission: {
       maxActiveRuns: env.MAX_ACTIVE_RUNS,

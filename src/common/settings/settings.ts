@@ -49,6 +49,8 @@ export interface Settings {
   readonly linkSockets: number;
   /** Requests waiting for a slot on one connection of an internal hop; one more is refused for now. */
   readonly linkQueue: number;
+  /** Tasks (server → processor) or results (processor → saver) in one message, at most. */
+  readonly hopBatchMax: number;
   /**
    * A run's tasks sent and not yet written, at most (the run's send window over its file). Also the
    * saver's reorder capacity: a result further ahead of the file is refused for now.

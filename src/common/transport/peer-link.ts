@@ -1,16 +1,20 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { ClientProxyFactory, type ClientProxy } from '@nestjs/microservices';
+import { ClientProxyFactory } from '@nestjs/microservices';
 import { BoundedSlots, NoSlotError } from '../bounded-slots.js';
 import { describeError } from '../describe-error.js';
 import type { PeerRole, Settings } from '../settings/settings.js';
 import { refuseForNow } from './refusal.js';
-import { requestWithRetry, singleAttempt, type RetryPolicy } from './request-with-retry.js';
+import { BatchingSender, type Lane } from './batching-sender.js';
+import {
+  requestWithRetry,
+  singleAttempt,
+  withRetry,
+  type RetryPolicy,
+} from './request-with-retry.js';
 import { clientOptions, describePeer } from './transport-options.js';
 
-interface Lane {
-  readonly proxy: ClientProxy;
-  readonly slots: BoundedSlots;
-}
+/** Sends one item through a batching link: its own answer, or its own error. */
+export type ItemSend<I, A> = (item: I, signal?: AbortSignal) => Promise<A>;
 
 /**
  * A module's link to a peer role: several connections, each with a bounded number of requests in
@@ -22,13 +26,15 @@ interface Lane {
 export class PeerLink implements OnApplicationShutdown {
   private readonly logger: Logger;
   private readonly lanes: Lane[];
+  private readonly senders: BatchingSender<unknown, unknown>[] = [];
   private nextLane = 0;
   private latencyObserver?: (seconds: number) => void;
+  private messageCounter?: () => void;
   /** Who this link talks to, for errors: `processor at 127.0.0.1:5002`. */
   readonly peer: string;
 
   constructor(
-    settings: Settings,
+    private readonly settings: Settings,
     readonly role: PeerRole,
     private readonly policy: RetryPolicy,
   ) {
@@ -61,14 +67,54 @@ export class PeerLink implements OnApplicationShutdown {
     );
   }
 
+  /**
+   * Sends items for `pattern` in batches (`BatchingSender`, at most HOP_BATCH_MAX items each),
+   * on the same connections and windows as single requests; each item is retried on its own
+   * within the link's policy and answered with its own answer.
+   */
+  batched<I, A>(pattern: string, singlePattern?: string): ItemSend<I, A> {
+    const sender = new BatchingSender<I, A>(
+      pattern,
+      { maxItems: this.settings.hopBatchMax, maxWaiting: this.settings.linkQueue, singlePattern },
+      () => this.takeLane(),
+      (seconds) => this.latencyObserver?.(seconds),
+      () => this.messageCounter?.(),
+    );
+    this.senders.push(sender as BatchingSender<unknown, unknown>);
+    return async (item, signal) => {
+      try {
+        return await withRetry(
+          (timeoutMs) => sender.submit(item, timeoutMs),
+          pattern,
+          this.policy,
+          signal,
+        );
+      } catch (error) {
+        throw withPeer(this.peer, error);
+      }
+    };
+  }
+
+  /** Called for each message sent on the link (a batch counts once; retries are not counted). */
+  countMessages(counter: (() => void) | undefined): void {
+    this.messageCounter = counter;
+  }
+
   /** Called with the seconds from each request to its answer (retries included), for the metrics. */
   observeLatency(observer: ((seconds: number) => void) | undefined): void {
     this.latencyObserver = observer;
   }
 
-  /** Requests in flight plus requests waiting for a slot, over every connection. */
+  /**
+   * Requests in flight plus requests waiting for a slot, over every connection, and items waiting
+   * to leave in a batch.
+   */
   get pending(): number {
-    return this.lanes.reduce((sum, lane) => sum + lane.slots.held + lane.slots.waiting, 0);
+    const requests = this.lanes.reduce(
+      (sum, lane) => sum + lane.slots.held + lane.slots.waiting,
+      0,
+    );
+    return this.senders.reduce((sum, sender) => sum + sender.waiting, requests);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -82,13 +128,8 @@ export class PeerLink implements OnApplicationShutdown {
     policy: RetryPolicy,
     signal?: AbortSignal,
   ): Promise<R> {
-    const lane = this.pickLane();
-    try {
-      await lane.slots.acquire();
-    } catch (error) {
-      if (!(error instanceof NoSlotError)) throw error;
-      throw refuseForNow(`${this.peer}: every connection is full (${error.message})`);
-    }
+    const lane = await this.takeLane();
+    this.messageCounter?.();
     const started = this.latencyObserver ? performance.now() : 0;
     try {
       const answer = await requestWithRetry<R>(lane.proxy, pattern, data, policy, signal);
@@ -99,6 +140,20 @@ export class PeerLink implements OnApplicationShutdown {
     } finally {
       lane.slots.release();
     }
+  }
+
+  /** The least busy connection, once it has a free slot (the caller releases it). */
+  private async takeLane(): Promise<Lane> {
+    const lane = this.pickLane();
+    try {
+      await lane.slots.acquire();
+    } catch (error) {
+      if (!(error instanceof NoSlotError)) throw error;
+      // The plain shape, as a peer's refusal comes: callers and retries know it.
+      // eslint-disable-next-line @typescript-eslint/only-throw-error
+      throw refuseForNow(`${this.peer}: every connection is full (${error.message})`).getError();
+    }
+    return lane;
   }
 
   private pickLane(): Lane {

@@ -97,10 +97,30 @@ export class RequestAbortedError extends Error {
  * a request again is safe. Written with one promise and one timer per attempt rather than an
  * operator chain: it runs for every message of every hop.
  */
-export async function requestWithRetry<R>(
+export function requestWithRetry<R>(
   proxy: ClientProxy,
   pattern: string,
   data: unknown,
+  policy: RetryPolicy,
+  signal?: AbortSignal,
+): Promise<R> {
+  return withRetry(
+    (timeoutMs) => requestOnce<R>(proxy, pattern, data, timeoutMs),
+    pattern,
+    policy,
+    signal,
+  );
+}
+
+/**
+ * Runs `attempt` (one request, answered or failed within `timeoutMs`) until it is answered, within
+ * `policy`: transport failures are tried again with backoff until the deadline, refusals for now
+ * for as long as the policy's patience, anything else is thrown at once. `label` names the
+ * request in errors.
+ */
+export async function withRetry<R>(
+  attempt: (timeoutMs: number) => Promise<R>,
+  label: string,
   policy: RetryPolicy,
   signal?: AbortSignal,
 ): Promise<R> {
@@ -109,10 +129,10 @@ export async function requestWithRetry<R>(
   let failures = 0;
   let refusals = 0;
   for (;;) {
-    if (signal?.aborted) throw new RequestAbortedError(pattern);
+    if (signal?.aborted) throw new RequestAbortedError(label);
     const timeoutMs = Math.max(1, Math.min(policy.timeoutMs, deadline - Date.now()));
     try {
-      return await requestOnce<R>(proxy, pattern, data, timeoutMs);
+      return await attempt(timeoutMs);
     } catch (error) {
       let pauseMs: number;
       if (isRetryableRefusal(error)) {
@@ -133,7 +153,7 @@ export async function requestWithRetry<R>(
 }
 
 /** The first answer is the answer: a handler may go on working (and streaming) after it. */
-function requestOnce<R>(
+export function requestOnce<R>(
   proxy: ClientProxy,
   pattern: string,
   data: unknown,

@@ -7,8 +7,8 @@ import { sharesWorkBetweenReplicas } from './transport-options.js';
 /** The request channel each role listens on. */
 const REQUEST_CHANNEL: Record<PeerRole, string> = {
   server: Patterns.serverTask,
-  processor: Patterns.processorTask,
-  saver: Patterns.saverResult,
+  processor: Patterns.processorTasks,
+  saver: Patterns.saverResults,
 };
 
 export class ReplicaRefusedError extends Error {}
