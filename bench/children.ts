@@ -20,13 +20,19 @@ export class Child {
     private readonly child: ChildProcess,
   ) {
     running.add(this);
-    this.exited = new Promise((resolve) =>
+    const keep = (text: string) => (this.output = (this.output + text).slice(-16_384));
+    this.exited = new Promise((resolve) => {
       child.once('exit', (code) => {
         running.delete(this);
         resolve(code);
-      }),
-    );
-    const keep = (text: string) => (this.output = (this.output + text).slice(-16_384));
+      });
+      // A program that could not be started (ENOENT…) never emits 'exit'.
+      child.once('error', (error) => {
+        keep(`${error.message}\n`);
+        running.delete(this);
+        resolve(null);
+      });
+    });
     child.stderr?.on('data', (chunk: Buffer) => keep(chunk.toString()));
     if (child.stdout) {
       createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => {
@@ -46,7 +52,17 @@ export class Child {
     env: Record<string, string>,
     nodeArgs: readonly string[] = [],
   ): Child {
-    const child = spawn(process.execPath, [...nodeArgs, script], {
+    return Child.command(name, process.execPath, [...nodeArgs, script], env);
+  }
+
+  /** Starts any program (e.g. the seed replica's Python services) with `env` added. */
+  static command(
+    name: string,
+    command: string,
+    args: readonly string[],
+    env: Record<string, string>,
+  ): Child {
+    const child = spawn(command, [...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -16,6 +16,7 @@ import { runDelay, type DelayResult } from './scenarios/delay.js';
 import { runE2e, type E2eResult } from './scenarios/e2e.js';
 import { runLatency, type LatencyResult } from './scenarios/latency.js';
 import { runMemory, type MemoryResult } from './scenarios/memory.js';
+import { runSeed, type SeedResult } from './scenarios/seed.js';
 import { selectVariants, type SystemVariant } from './systems/variants.js';
 
 /** Settings of the system that the bench's environment sets (they change the figures). */
@@ -67,6 +68,8 @@ async function bench(options: BenchOptions): Promise<BenchReport> {
   }
   let e2e: E2eResult[] = [];
   if (wants('e2e')) e2e = await runE2e(variants, options, log);
+  let seed: SeedResult | undefined;
+  if (wants('seed')) seed = await runSeed(variants, options, log);
   let latency: LatencyResult | undefined;
   if (wants('latency')) {
     const monolith = variantNamed(variants, 'monolith-tcp', 'the latency scenario');
@@ -87,17 +90,23 @@ async function bench(options: BenchOptions): Promise<BenchReport> {
       options.childNodeArgs,
     );
   }
-  let memory: MemoryResult[] = [];
+  const memory: MemoryResult[] = [];
   if (wants('memory')) {
-    const split = variantNamed(variants, 'split-tcp', 'the memory scenario');
-    memory = await runMemory(split, options.memoryShapes, log, options.childNodeArgs);
+    // Each in its own processes: the monolith as one `node dist-bench/src/main.js`, split as four.
+    const measured = variants.filter((v) => v.name === 'monolith-tcp' || v.name === 'split-tcp');
+    if (measured.length === 0) {
+      throw new Error('the memory scenario needs monolith-tcp or split-tcp, neither is selected');
+    }
+    for (const variant of measured) {
+      memory.push(...(await runMemory(variant, options.memoryShapes, log, options.childNodeArgs)));
+    }
   }
 
   const e2eRatios = withRatios(e2e, baselines);
   const growth = memoryGrowth(memory);
   return {
     bench: 'ordered-pipeline',
-    schema: 1,
+    schema: 2,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     durationSeconds: Math.round((performance.now() - started) / 100) / 10,
@@ -112,6 +121,7 @@ async function bench(options: BenchOptions): Promise<BenchReport> {
       latency: options.latency,
       delay: options.delay,
       memoryShapes: options.memoryShapes,
+      seedShapes: options.seedShapes,
       childNodeArgs: options.childNodeArgs,
       brokers: options.brokers,
     },
@@ -119,10 +129,11 @@ async function bench(options: BenchOptions): Promise<BenchReport> {
     notes,
     baselines,
     e2e: e2eRatios,
+    ...(seed ? { seed } : {}),
     ...(latency ? { latency } : {}),
     delay,
-    memory: { runs: memory, ...(growth ? { growth } : {}) },
-    targets: checkTargets(e2eRatios, delay, memory),
+    memory: { runs: memory, growth },
+    targets: checkTargets({ e2e: e2eRatios, seed, latency, delay, memory }),
   };
 }
 

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { RunShape } from './http.js';
 
-export const SCENARIOS = ['baseline', 'e2e', 'latency', 'delay', 'memory'] as const;
+export const SCENARIOS = ['baseline', 'e2e', 'seed', 'latency', 'delay', 'memory'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export type Profile = 'quick' | 'default' | 'full';
@@ -24,6 +24,11 @@ export interface BenchOptions {
   };
   readonly delay: { readonly seconds: number; readonly shape: RunShape };
   readonly memoryShapes: readonly RunShape[];
+  /**
+   * Shapes of the seed scenario (the Python seed replica and each variant): by default the e2e
+   * shapes cut to at most SEED_MAX_TASKS tasks, since the seed runs at hundreds of tasks/s.
+   */
+  readonly seedShapes: readonly RunShape[];
   /** Where the JSON report goes; undefined: not written. */
   readonly out?: string;
   /** Extra node options for the split system's processes (e.g. --cpu-prof). */
@@ -40,7 +45,7 @@ export type BrokerDepth = (typeof BROKER_DEPTHS)[number];
 
 const PROFILES: Record<
   Profile,
-  Omit<BenchOptions, 'scenarios' | 'variants' | 'out' | 'childNodeArgs' | 'brokers'>
+  Omit<BenchOptions, 'scenarios' | 'variants' | 'out' | 'childNodeArgs' | 'brokers' | 'seedShapes'>
 > = {
   quick: {
     profile: 'quick',
@@ -75,6 +80,20 @@ function shape(connections: number, values: number): RunShape {
   return { connections, values };
 }
 
+/** Largest run of the seed scenario by default: about 15 s for the seed replica on 2 cores. */
+export const SEED_MAX_TASKS = 10_000;
+
+/** The e2e shapes on the same connections, with at most SEED_MAX_TASKS tasks each. */
+export function seedShapesFor(e2eShapes: readonly RunShape[]): RunShape[] {
+  const shapes = e2eShapes.map(({ connections, values }) =>
+    shape(connections, Math.max(1, Math.min(values, Math.floor(SEED_MAX_TASKS / connections)))),
+  );
+  return shapes.filter(
+    (one, at) =>
+      shapes.findIndex((s) => s.connections === one.connections && s.values === one.values) === at,
+  );
+}
+
 export const USAGE = `npm run bench -- [options]
 
   --scenarios <list>   comma list of ${SCENARIOS.join(', ')} (default: all)
@@ -86,6 +105,8 @@ export const USAGE = `npm run bench -- [options]
                        shape only) | full (every shape, like TCP)
   --shapes <list>      end-to-end shapes, e.g. 100x1000,10x10000
   --memory-shapes <l>  memory shapes, e.g. 100x100,100x1000,1000x1000
+  --seed-shapes <list> shapes of the seed scenario (default: the e2e shapes cut to
+                       ${SEED_MAX_TASKS} tasks, e.g. 100x100,10x1000)
   --delay <seconds>    delay_range of the delay scenario (default 1)
   --out <file>         JSON report path (default bench/results/<ISO date>.json)
   --no-save            do not write the JSON report
@@ -121,6 +142,7 @@ export function parseOptions(args: readonly string[], now = new Date()): BenchOp
       variants: { type: 'string' },
       shapes: { type: 'string' },
       'memory-shapes': { type: 'string' },
+      'seed-shapes': { type: 'string' },
       delay: { type: 'string' },
       out: { type: 'string' },
       'no-save': { type: 'boolean', default: false },
@@ -148,12 +170,16 @@ export function parseOptions(args: readonly string[], now = new Date()): BenchOp
   if (!BROKER_DEPTHS.includes(brokers))
     throw new Error(`--brokers is one of ${BROKER_DEPTHS.join(', ')}`);
   const stamp = now.toISOString().replace(/:/g, '-');
+  const e2eShapes = values.shapes ? parseShapes(values.shapes) : base.e2eShapes;
   return {
     ...base,
     scenarios: scenarios.length > 0 ? (scenarios as Scenario[]) : [...SCENARIOS],
     repeat,
     variants: list(values.variants),
-    e2eShapes: values.shapes ? parseShapes(values.shapes) : base.e2eShapes,
+    e2eShapes,
+    seedShapes: values['seed-shapes']
+      ? parseShapes(values['seed-shapes'])
+      : seedShapesFor(e2eShapes),
     memoryShapes: values['memory-shapes']
       ? parseShapes(values['memory-shapes'])
       : base.memoryShapes,

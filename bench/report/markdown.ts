@@ -18,7 +18,8 @@ function table(head: readonly string[], rows: readonly (readonly string[])[]): s
 
 const ratio = (value: number | undefined): string =>
   value === undefined ? 'n/a' : `${value.toFixed(2)}×`;
-const mark = (met: boolean | null): string => (met === null ? '–' : met ? 'yes' : '**no**');
+const mark = (met: boolean | null): string =>
+  met === null ? 'not measured' : met ? 'met' : '**not met**';
 
 /** Median CPU seconds of each process, e.g. "client 3.1, server 4.0". */
 const cpuText = (cpu: Record<string, Summary>): string =>
@@ -99,6 +100,35 @@ export function renderMarkdown(report: BenchReport): string {
       ),
     );
   }
+  const { seed } = report;
+  if (seed?.skipped) {
+    parts.push(`#### Seed replica: skipped, ${seed.skipped}`);
+  } else if (seed) {
+    parts.push(
+      `#### Seed replica (bench/seed/: four Python aiohttp services, ${seed.python ?? '?'}), delay_range=0, until the save service wrote every line`,
+      table(
+        ['shape', 'tasks', 'tasks/s', 'wall ms', 'acked ms (GET answered)', 'CPU s per run'],
+        seed.runs.map((r) => [
+          r.shape,
+          number(r.total),
+          spread(r.tasksPerSecond),
+          spread(r.wallMs),
+          spread(r.ackedMs),
+          cpuText(r.cpuMs),
+        ]),
+      ),
+      'Each variant at the same shapes (GET wait=saved), and ÷ the seed replica:',
+      table(
+        ['system', 'shape', 'tasks/s', '÷ seed'],
+        seed.pipeline.map((p) => [
+          p.variant,
+          p.shape,
+          spread(p.tasksPerSecond),
+          ratio(p.ratioToSeed),
+        ]),
+      ),
+    );
+  }
   const { latency } = report;
   if (latency) {
     parts.push(
@@ -124,11 +154,12 @@ export function renderMarkdown(report: BenchReport): string {
       table(['figure (ms)', 'source', 'p50', 'p99'], timingRows(d.figures)),
     );
   }
-  const { runs, growth } = report.memory;
-  if (runs.length > 0) {
+  const { runs: memoryRuns, growth } = report.memory;
+  for (const variant of new Set(memoryRuns.map((r) => r.variant))) {
+    const runs = memoryRuns.filter((r) => r.variant === variant);
     const names = Object.keys(runs[0].peakMB);
     parts.push(
-      `#### Memory: peak RSS (VmHWM) per process of ${runs[0].variant}, fresh processes per size, MB`,
+      `#### Memory: peak RSS (VmHWM) per process of ${variant}, fresh processes per size, MB`,
       table(
         ['shape', 'tasks', ...names.map((n) => `${n}: peak (at start)`), 'tasks/s (cold)'],
         runs.map((r) => [
@@ -139,19 +170,20 @@ export function renderMarkdown(report: BenchReport): string {
         ]),
       ),
     );
-    if (growth) {
+    const grew = growth.find((g) => g.variant === variant);
+    if (grew) {
       parts.push(
-        `Growth ${growth.from} → ${growth.to}: ${Object.entries(growth.ratio)
+        `Growth ${grew.from} → ${grew.to}: ${Object.entries(grew.ratio)
           .map(([n, v]) => `${n} ${v.toFixed(2)}×`)
           .join(', ')}`,
       );
     }
   }
   parts.push(
-    '#### Targets (issue 4)',
+    '#### Targets (figures of this run only)',
     table(
-      ['target', 'measured', 'met'],
-      report.targets.map((t) => [t.target, t.value, mark(t.met)]),
+      ['issue', 'target', 'measured (median)', 'met'],
+      report.targets.map((t) => [String(t.issue), t.target, t.value, mark(t.met)]),
     ),
   );
   if (report.notes.length > 0) parts.push(report.notes.map((note) => `- ${note}`).join('\n'));

@@ -4,6 +4,7 @@ import type { DelayResult } from '../scenarios/delay.js';
 import type { E2eResult } from '../scenarios/e2e.js';
 import type { LatencyResult } from '../scenarios/latency.js';
 import type { MemoryResult } from '../scenarios/memory.js';
+import type { SeedResult } from '../scenarios/seed.js';
 
 export interface E2eWithRatios extends E2eResult {
   /** Median tasks/s ÷ median baseline msg/s at the same connection count. */
@@ -12,6 +13,7 @@ export interface E2eWithRatios extends E2eResult {
 }
 
 export interface MemoryGrowth {
+  readonly variant: string;
   readonly from: string;
   readonly to: string;
   /** Peak RSS at `to` ÷ peak RSS at `from`, per process. */
@@ -19,6 +21,8 @@ export interface MemoryGrowth {
 }
 
 export interface TargetCheck {
+  /** The issue that set the target. */
+  readonly issue: number;
   readonly target: string;
   readonly value: string;
   /** null: not measured in this run. */
@@ -27,7 +31,8 @@ export interface TargetCheck {
 
 export interface BenchReport {
   readonly bench: 'ordered-pipeline';
-  readonly schema: 1;
+  /** 2: seed scenario, targets of issue 9, memory runs and growth per variant. */
+  readonly schema: 2;
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly durationSeconds: number;
@@ -38,8 +43,10 @@ export interface BenchReport {
   readonly notes: string[];
   readonly baselines: BaselineResult[];
   readonly e2e: E2eWithRatios[];
+  /** The seed replica against each variant (absent when the scenario was not selected). */
+  readonly seed?: SeedResult;
   readonly latency?: LatencyResult;
   readonly delay: DelayResult[];
-  readonly memory: { readonly runs: MemoryResult[]; readonly growth?: MemoryGrowth };
+  readonly memory: { readonly runs: MemoryResult[]; readonly growth: MemoryGrowth[] };
   readonly targets: TargetCheck[];
 }

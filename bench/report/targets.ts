@@ -1,23 +1,41 @@
 import type { BaselineResult } from '../scenarios/baseline.js';
 import type { DelayResult } from '../scenarios/delay.js';
 import type { E2eResult } from '../scenarios/e2e.js';
+import { ACK_LOADED, type LatencyResult } from '../scenarios/latency.js';
 import type { MemoryResult } from '../scenarios/memory.js';
+import type { SeedResult } from '../scenarios/seed.js';
 import type { E2eWithRatios, MemoryGrowth, TargetCheck } from './model.js';
 
-/** Issue 4's targets. */
+/** The targets of issue 9 (with issue 4's delay target and issue 7's memory targets). */
 export const TARGETS = {
-  /** End to end at least this many times the bare 2-hop chain. */
-  e2eOver2Hop: 1.0,
-  /** A delayed run finishes within D + send time + this. */
+  /** End to end ÷ the bare 2-hop chain, at each of `twoHopShapes`. */
+  over2Hop: { 'split-tcp': 1.5, 'monolith-tcp': 1.0 } as Record<string, number>,
+  twoHopShapes: ['100×1000', '10×10000'],
+  /** Each variant ÷ the seed replica, at the seed scenario's shapes. */
+  overSeed: 25,
+  /** Ack round trip p99 under load (latency scenario), at this load. */
+  ackP99Ms: 160,
+  ackLoad: { connections: 10, window: 64 },
+  /** A delayed run finishes within send time + D + this. */
   delaySlackMs: 200,
-  /** Peak RSS per process at 1M tasks. */
-  peakMB: 200,
-  /** "Flat": peak RSS at 1M at most this many times the one at 100k. */
-  flatGrowth: 1.25,
+  /** Broker variants ÷ the figures of issue 9 (tasks/s, split, the light 100×100 shape). */
+  overIssue9: 2,
+  issue9TasksPerSecond: {
+    'split-nats': 6400,
+    'split-rmq': 2300,
+    'split-redis': 2600,
+    'split-mqtt': 1700,
+  } as Record<string, number>,
+  issue9Shape: '100×100',
+  /** Peak RSS at 1M tasks (1000×1000): the monolith's process, and each split process. */
+  millionPeakMB: { 'monolith-tcp': 400, 'split-tcp': 250 } as Record<string, number>,
+  /** tasks/s at 1M ÷ tasks/s at 100k (100×1000), same variant, both from the memory scenario. */
+  millionOver100k: 0.9,
 } as const;
 
 const MILLION = 1_000_000;
 const HUNDRED_K = 100_000;
+const NOT_MEASURED = 'not measured';
 
 export function withRatios(
   e2e: readonly E2eResult[],
@@ -36,73 +54,175 @@ export function withRatios(
   });
 }
 
-/** Growth of peak RSS between the two largest runs measured. */
-export function memoryGrowth(runs: readonly MemoryResult[]): MemoryGrowth | undefined {
-  const sorted = [...runs].sort((a, b) => a.total - b.total);
-  const to = sorted.at(-1);
-  const from = sorted.at(-2);
-  if (!to || !from || to.total === from.total) return undefined;
-  const ratio: Record<string, number> = {};
-  for (const [name, peak] of Object.entries(to.peakMB)) {
-    const before = from.peakMB[name];
-    if (before) ratio[name] = Math.round((peak / before) * 100) / 100;
+/** Growth of peak RSS between the two largest runs measured, per variant. */
+export function memoryGrowth(runs: readonly MemoryResult[]): MemoryGrowth[] {
+  const out: MemoryGrowth[] = [];
+  for (const variant of new Set(runs.map((run) => run.variant))) {
+    const sorted = runs.filter((run) => run.variant === variant).sort((a, b) => a.total - b.total);
+    const to = sorted.at(-1);
+    const from = sorted.at(-2);
+    if (!to || !from || to.total === from.total) continue;
+    const ratio: Record<string, number> = {};
+    for (const [name, peak] of Object.entries(to.peakMB)) {
+      const before = from.peakMB[name];
+      if (before) ratio[name] = Math.round((peak / before) * 100) / 100;
+    }
+    out.push({ variant, from: from.shape, to: to.shape, ratio });
   }
-  return { from: from.shape, to: to.shape, ratio };
+  return out;
 }
 
-const ratioText = (value: number | undefined): string =>
-  value === undefined ? 'n/a' : `${value.toFixed(2)}×`;
+const times = (value: number): string => `${value.toFixed(2)}×`;
+const rate = (value: number): string => `${Math.round(value).toLocaleString('en-US')} tasks/s`;
 
-export function checkTargets(
-  e2e: readonly E2eWithRatios[],
-  delay: readonly DelayResult[],
-  memory: readonly MemoryResult[],
-): TargetCheck[] {
+export interface MeasuredFigures {
+  readonly e2e: readonly E2eWithRatios[];
+  readonly seed?: SeedResult;
+  readonly latency?: LatencyResult;
+  readonly delay: readonly DelayResult[];
+  readonly memory: readonly MemoryResult[];
+}
+
+/**
+ * Every target against the figures of this run; a target whose figures this run did not measure
+ * is "not measured" (met: null), never met.
+ */
+export function checkTargets(figures: MeasuredFigures): TargetCheck[] {
+  return [
+    ...twoHopTargets(figures.e2e),
+    ...seedTargets(figures.seed),
+    ackTarget(figures.latency),
+    ...delayTargets(figures.delay),
+    ...brokerTargets(figures.e2e),
+    ...memoryTargets(figures.memory),
+  ];
+}
+
+function twoHopTargets(e2e: readonly E2eWithRatios[]): TargetCheck[] {
   const checks: TargetCheck[] = [];
-  for (const variant of ['monolith-tcp', 'split-tcp']) {
-    const rows = e2e.filter((row) => row.variant === variant);
-    const measured = rows.filter((row) => row.ratioTo2Hop !== undefined);
-    checks.push({
-      target: `${variant}: end to end ≥ ${TARGETS.e2eOver2Hop.toFixed(1)}× bare 2-hop`,
-      value:
-        rows.length === 0
-          ? 'not measured'
-          : rows.map((row) => `${ratioText(row.ratioTo2Hop)} at ${row.shape}`).join(', '),
-      met:
-        measured.length === 0 || measured.length < rows.length
-          ? null
-          : measured.every((row) => (row.ratioTo2Hop ?? 0) >= TARGETS.e2eOver2Hop),
-    });
+  for (const [variant, over] of Object.entries(TARGETS.over2Hop)) {
+    for (const shape of TARGETS.twoHopShapes) {
+      const row = e2e.find((r) => r.variant === variant && r.shape === shape);
+      const ratio = row?.ratioTo2Hop;
+      checks.push({
+        issue: 9,
+        target: `${variant} ≥ ${over.toFixed(1)}× bare Nest 2-hop at ${shape}`,
+        value:
+          ratio === undefined
+            ? `${NOT_MEASURED}${row ? ' (no 2-hop baseline at this connection count)' : ''}`
+            : `${times(ratio)} (${rate(row!.tasksPerSecond.median)})`,
+        met: ratio === undefined ? null : ratio >= over,
+      });
+    }
   }
-  for (const row of delay) {
-    checks.push({
-      target: `${row.variant}: delay_range=${row.delaySeconds} s done within D + send + ${TARGETS.delaySlackMs} ms`,
-      value: `over ideal by ${Math.round(row.overheadMs.median)} ms (median; ${Math.round(row.overheadMs.min)}–${Math.round(row.overheadMs.max)})`,
-      met: row.overheadMs.median <= TARGETS.delaySlackMs,
-    });
+  return checks;
+}
+
+function seedTargets(seed: SeedResult | undefined): TargetCheck[] {
+  const target = `each variant ≥ ${TARGETS.overSeed}× the seed replica end to end`;
+  if (!seed || seed.runs.length === 0) {
+    const why = seed?.skipped ? ` (seed skipped: ${seed.skipped})` : '';
+    return [{ issue: 9, target, value: `${NOT_MEASURED}${why}`, met: null }];
   }
-  const atMillion = memory.find((run) => run.total >= MILLION);
-  const atHundredK = memory.find((run) => run.total === HUNDRED_K);
-  const peaks = atMillion ? Object.values(atMillion.peakMB) : [];
-  checks.push({
-    target: `peak RSS per process ≤ ${TARGETS.peakMB} MB at 1M tasks`,
-    value: atMillion
-      ? `max ${Math.max(...peaks)} MB (${atMillion.shape})`
-      : 'not measured (needs --full)',
-    met: atMillion ? Math.max(...peaks) <= TARGETS.peakMB : null,
-  });
-  const growth =
-    atMillion && atHundredK
-      ? Object.entries(atMillion.peakMB).map(
-          ([name, peak]) => [name, peak / atHundredK.peakMB[name]] as const,
+  const variants = [...new Set(seed.pipeline.map((row) => row.variant))];
+  if (variants.length === 0) return [{ issue: 9, target, value: NOT_MEASURED, met: null }];
+  return variants.map((variant) => {
+    const rows = seed.pipeline.filter((row) => row.variant === variant);
+    const ratios = rows.map((row) => row.ratioToSeed);
+    const all = ratios.every((r): r is number => r !== undefined);
+    return {
+      issue: 9,
+      target: `${variant} ≥ ${TARGETS.overSeed}× the seed replica end to end`,
+      value: rows
+        .map((row) =>
+          row.ratioToSeed === undefined
+            ? `n/a at ${row.shape}`
+            : `${times(row.ratioToSeed)} at ${row.shape}`,
         )
-      : undefined;
-  checks.push({
-    target: `peak RSS flat from 100k to 1M (each process ≤ ${TARGETS.flatGrowth}×)`,
-    value: growth
-      ? growth.map(([name, ratio]) => `${name} ${ratio.toFixed(2)}×`).join(', ')
-      : 'not measured (needs --full)',
-    met: growth ? growth.every(([, ratio]) => ratio <= TARGETS.flatGrowth) : null,
+        .join(', '),
+      met: all ? ratios.every((r) => r >= TARGETS.overSeed) : null,
+    };
   });
+}
+
+function ackTarget(latency: LatencyResult | undefined): TargetCheck {
+  const { connections, window } = TARGETS.ackLoad;
+  const target = `ack p99 ≤ ${TARGETS.ackP99Ms} ms at ${connections} connections × ${window} in flight`;
+  const figure = latency?.figures.find((f) => f.figure === ACK_LOADED);
+  if (!latency || !figure) return { issue: 9, target, value: NOT_MEASURED, met: null };
+  if (latency.connections !== connections || latency.window !== window) {
+    return {
+      issue: 9,
+      target,
+      value: `${NOT_MEASURED} (ran at ${latency.connections} × ${latency.window})`,
+      met: null,
+    };
+  }
+  const p99 = figure.p99;
+  return {
+    issue: 9,
+    target,
+    value: `${p99.median.toFixed(1)} ms (${latency.variant}; median of ${p99.samples.length} runs, max ${p99.max.toFixed(1)})`,
+    met: p99.median <= TARGETS.ackP99Ms,
+  };
+}
+
+function delayTargets(delay: readonly DelayResult[]): TargetCheck[] {
+  const target = `delay runs: total ≤ send + D + ${TARGETS.delaySlackMs} ms`;
+  if (delay.length === 0) return [{ issue: 4, target, value: NOT_MEASURED, met: null }];
+  return delay.map((row) => ({
+    issue: 4,
+    target: `${row.variant}: delay_range=${row.delaySeconds} s, total ≤ send + D + ${TARGETS.delaySlackMs} ms`,
+    value: `over by ${Math.round(row.overheadMs.median)} ms (median; ${Math.round(row.overheadMs.min)}–${Math.round(row.overheadMs.max)})`,
+    met: row.overheadMs.median <= TARGETS.delaySlackMs,
+  }));
+}
+
+function brokerTargets(e2e: readonly E2eWithRatios[]): TargetCheck[] {
+  return Object.entries(TARGETS.issue9TasksPerSecond).map(([variant, before]) => {
+    const row = e2e.find((r) => r.variant === variant && r.shape === TARGETS.issue9Shape);
+    const goal = before * TARGETS.overIssue9;
+    return {
+      issue: 9,
+      target: `${variant} ≥ ${TARGETS.overIssue9}× issue 9's ${rate(before)} at ${TARGETS.issue9Shape} (${rate(goal)})`,
+      value: row
+        ? `${rate(row.tasksPerSecond.median)} (${times(row.tasksPerSecond.median / before)})`
+        : NOT_MEASURED,
+      met: row ? row.tasksPerSecond.median >= goal : null,
+    };
+  });
+}
+
+function memoryTargets(memory: readonly MemoryResult[]): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const [variant, limit] of Object.entries(TARGETS.millionPeakMB)) {
+    const million = memory.find((run) => run.variant === variant && run.total === MILLION);
+    const hundredK = memory.find((run) => run.variant === variant && run.total === HUNDRED_K);
+    const perProcess = variant.startsWith('split') ? ' per process' : '';
+    const peaks = million ? Object.entries(million.peakMB) : [];
+    const highest = peaks.reduce<[string, number] | undefined>(
+      (top, entry) => (top && top[1] >= entry[1] ? top : entry),
+      undefined,
+    );
+    checks.push({
+      issue: 7,
+      target: `${variant}: peak RSS${perProcess} ≤ ${limit} MB at 1M tasks (1000×1000)`,
+      value: highest
+        ? `${highest[1].toFixed(1)} MB (${highest[0]})`
+        : `${NOT_MEASURED} (memory scenario with --full)`,
+      met: highest ? highest[1] <= limit : null,
+    });
+    const ratio =
+      million && hundredK ? million.tasksPerSecond / hundredK.tasksPerSecond : undefined;
+    checks.push({
+      issue: 7,
+      target: `${variant}: tasks/s at 1M ≥ ${TARGETS.millionOver100k}× at 100k (memory scenario, cold)`,
+      value:
+        ratio === undefined
+          ? `${NOT_MEASURED} (memory scenario with --full: 100×1000 and 1000×1000)`
+          : `${times(ratio)} (${rate(million!.tasksPerSecond)} vs ${rate(hundredK!.tasksPerSecond)})`,
+      met: ratio === undefined ? null : ratio >= TARGETS.millionOver100k,
+    });
+  }
   return checks;
 }

@@ -25,7 +25,7 @@ export interface E2eResult {
 }
 
 /** A tenth of the shape on the same connections: warms up the JIT and every connection. */
-const warmUpShape = (shape: RunShape): RunShape => ({
+export const warmUpShape = (shape: RunShape): RunShape => ({
   connections: shape.connections,
   values: Math.max(1, Math.ceil(shape.values / 10)),
 });

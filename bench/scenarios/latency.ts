@@ -118,7 +118,7 @@ export async function runLatency(
   }
 }
 
-const ACK_LOADED = 'ack round trip (window per connection)';
+export const ACK_LOADED = 'ack round trip (window per connection)';
 
 function port(sut: SystemUnderTest, which: 'serverPort' | 'saverPort'): number {
   const value = sut[which];

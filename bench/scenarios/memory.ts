@@ -2,7 +2,11 @@ import { shapeName, totalOf, type RunShape } from '../http.js';
 import type { Log } from '../log.js';
 import { round } from '../stats.js';
 import type { Child } from '../children.js';
-import { startUnderTest, type SystemUnderTest } from '../systems/system-under-test.js';
+import {
+  PROCESS_NAMES,
+  startUnderTest,
+  type SystemUnderTest,
+} from '../systems/system-under-test.js';
 import type { SystemVariant } from '../systems/variants.js';
 import { savedRun } from './checked-run.js';
 
@@ -18,32 +22,34 @@ export interface MemoryResult {
   readonly peakMB: Record<string, number>;
 }
 
-/** A figure of each process, in the order client, server, processor, saver; MB to 0.1. */
-function byModule(sut: SystemUnderTest, figure: (child: Child) => number): Record<string, number> {
+/** A figure of each process (`monolith`, or client, server, processor, saver); MB to 0.1. */
+function byProcess(sut: SystemUnderTest, figure: (child: Child) => number): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const name of ['client', 'server', 'processor', 'saver']) {
+  for (const name of PROCESS_NAMES) {
     const child = sut.processes.get(name);
     if (child) out[name] = round(figure(child), 1);
   }
   return out;
 }
 
-/** Peak RSS of each process of the split system, fresh processes for every size (VmHWM only grows). */
+/**
+ * Peak RSS of each process of the system, fresh processes for every size (VmHWM only grows). A
+ * monolith runs in its own `node dist-bench/src/main.js` process (all four modules) for this.
+ */
 export async function runMemory(
   variant: SystemVariant,
   shapes: readonly RunShape[],
   log: Log,
   childNodeArgs: readonly string[],
 ): Promise<MemoryResult[]> {
-  if (variant.mode !== 'split') throw new Error('the memory scenario needs a split variant');
   const results: MemoryResult[] = [];
   for (const shape of shapes) {
     log.step(`memory: ${variant.name} ${shapeName(shape)}`);
-    const sut = await startUnderTest(variant, { nodeArgs: childNodeArgs });
+    const sut = await startUnderTest(variant, { nodeArgs: childNodeArgs, ownProcess: true });
     try {
-      const startMB = byModule(sut, (child) => child.memory().rssMB);
+      const startMB = byProcess(sut, (child) => child.memory().rssMB);
       const { wallMs } = await savedRun(sut, shape, 0);
-      const peakMB = byModule(sut, (child) => child.memory().peakMB);
+      const peakMB = byProcess(sut, (child) => child.memory().peakMB);
       const total = totalOf(shape);
       results.push({
         variant: variant.name,

@@ -17,7 +17,10 @@ export interface SystemUnderTest {
   /** TCP ports of the server and saver (TCP variants only). */
   readonly serverPort?: number;
   readonly saverPort?: number;
-  /** The split system's processes, by module (empty for the monolith, which is this process). */
+  /**
+   * The system's processes: by module (split), `monolith` (a monolith in its own process), or none
+   * (the in-process monolith, which is this process).
+   */
   readonly processes: ReadonlyMap<string, Child>;
   /** The saver's observers, when the saver runs in this process (the monolith). */
   readonly saverObservers?: SaverObservers;
@@ -31,12 +34,15 @@ export function cpuByProcess(sut: SystemUnderTest): Record<string, number> {
     return { monolith: (user + system) / 1000 };
   }
   const out: Record<string, number> = {};
-  for (const name of ['client', 'server', 'processor', 'saver']) {
+  for (const name of PROCESS_NAMES) {
     const child = sut.processes.get(name);
     if (child) out[name] = child.cpuMs();
   }
   return out;
 }
+
+/** Names of the system's processes, in the order the report shows them. */
+export const PROCESS_NAMES = ['monolith', 'client', 'server', 'processor', 'saver'] as const;
 
 /** What every system of the bench gets, over the bench's own environment: quiet logs, own folder. */
 const benchEnvironment = (outputDir: string): Record<string, string> => ({
@@ -48,15 +54,32 @@ const benchEnvironment = (outputDir: string): Record<string, string> => ({
   SAVER_HOST: '127.0.0.1',
 });
 
+export interface StartOptions {
+  /** Node options of the system's processes (not of an in-process monolith). */
+  readonly nodeArgs?: readonly string[];
+  /**
+   * A monolith in its own `node dist-bench/src/main.js` process (all four MODULES) rather than in
+   * the bench's process: its peak RSS is then the system's alone.
+   */
+  readonly ownProcess?: boolean;
+}
+
+const SPLIT_ORDER = ['saver', 'processor', 'server', 'client'] as const;
+type ModuleName = (typeof SPLIT_ORDER)[number];
+
 export async function startUnderTest(
   variant: SystemVariant,
-  options: { nodeArgs?: readonly string[] } = {},
+  options: StartOptions = {},
 ): Promise<SystemUnderTest> {
   const outputDir = await mkdtemp(join(tmpdir(), `ordered-pipeline-bench-${variant.name}-`));
+  const groups: { name: string; modules: readonly ModuleName[] }[] =
+    variant.mode === 'split'
+      ? SPLIT_ORDER.map((name) => ({ name, modules: [name] }))
+      : [{ name: 'monolith', modules: SPLIT_ORDER }];
   try {
-    return variant.mode === 'monolith'
+    return variant.mode === 'monolith' && !options.ownProcess
       ? await startMonolith(variant, outputDir)
-      : await startSplit(variant, outputDir, options.nodeArgs ?? []);
+      : await startProcesses(variant, outputDir, options.nodeArgs ?? [], groups);
   } catch (error) {
     await rm(outputDir, { recursive: true, force: true });
     throw error;
@@ -100,13 +123,15 @@ async function startMonolith(variant: SystemVariant, outputDir: string): Promise
   };
 }
 
-const SPLIT_ORDER = ['saver', 'processor', 'server', 'client'] as const;
-
-/** Four `node dist-bench/src/main.js` processes, one module each, on fixed free ports. */
-async function startSplit(
+/**
+ * `node dist-bench/src/main.js` processes on fixed free ports, each running the MODULES of its
+ * group: one module each (split), or all four in one (a monolith in its own process).
+ */
+async function startProcesses(
   variant: SystemVariant,
   outputDir: string,
   nodeArgs: readonly string[],
+  groups: readonly { name: string; modules: readonly ModuleName[] }[],
 ): Promise<SystemUnderTest> {
   const ports = {
     client: await freePort(),
@@ -129,7 +154,7 @@ async function startSplit(
   const processes = new Map<string, Child>();
   const close = async (): Promise<void> => {
     // Callers first, as the system itself closes: client → server → processor → saver.
-    for (const name of [...SPLIT_ORDER].reverse()) {
+    for (const { name } of [...groups].reverse()) {
       const child = processes.get(name);
       const code = await child?.stop();
       if (child && code !== 0) {
@@ -139,18 +164,19 @@ async function startSplit(
     await rm(outputDir, { recursive: true, force: true });
   };
   try {
-    for (const name of SPLIT_ORDER) {
+    for (const { name, modules } of groups) {
       const child = Child.start(
         `${variant.name}/${name}`,
         SYSTEM_ENTRY,
-        { ...env, MODULES: name },
+        { ...env, MODULES: modules.join(',') },
         [...nodeArgs],
       );
       processes.set(name, child);
       // Brokers: only the client listens on a port; the warm-up run shows the rest is up.
-      if (name === 'client' || variant.transport === 'tcp') {
+      const listening = modules.filter((m) => m === 'client' || variant.transport === 'tcp');
+      for (const module of listening) {
         await Promise.race([
-          waitForPort(ports[name], child.name),
+          waitForPort(ports[module], child.name),
           child.whenExited.then((code) => {
             throw new Error(`exited (code ${code})`);
           }),
