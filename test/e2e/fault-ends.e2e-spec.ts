@@ -180,6 +180,36 @@ describe('faults end in bounded time with their real cause (issue 8)', () => {
     }
   });
 
+  it('logs an unhandled rejection and ends the process with code 1, as Node would', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ordered-pipeline-rejection-'));
+    // Loaded before main.ts: an unhandled rejection on demand, once the handlers are in place.
+    const preload = join(dir, 'reject-on-signal.mjs');
+    await writeFile(
+      preload,
+      "process.once('SIGUSR2', () => Promise.reject(new Error('rejected on purpose')));\n",
+    );
+    const port = await freePort();
+    const system = ModuleProcess.start('client,server,processor,saver', {
+      NODE_OPTIONS: `--import=${preload}`,
+      OUTPUT_DIR: dir,
+      CLIENT_PORT: String(port),
+      SERVER_PORT: String(await freePort()),
+      PROCESSOR_PORT: String(await freePort()),
+      SAVER_PORT: String(await freePort()),
+      LOG_LEVEL: 'log',
+      LOG_FORMAT: 'json',
+    });
+    try {
+      await system.waitForLog('listening: ');
+      system.signal('SIGUSR2');
+      expect(await system.exitCode()).toBe(1);
+      expect(system.log).toContain('unhandled rejection, exiting: Error: rejected on purpose');
+    } finally {
+      await system.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   describe('a broker that restarts in the middle of a run', () => {
     const brokers: ChildProcess[] = [];
     afterAll(() => {
