@@ -63,10 +63,16 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  // Broker clients sometimes reject promises nobody can reach (amqp-connection-manager rejects
-  // replies still queued when a channel closes): log them, do not die of them.
+  // An unhandled rejection ends the process, as Node's default would, but through the log first
+  // (Node would print it on stderr, outside the JSON lines). The one cause seen — Nest's RabbitMQ
+  // listener dropping the promise of each reply, which amqp-connection-manager rejects when the
+  // connection breaks or the listener closes before the reply is out — is handled where it
+  // happens (`RmqServer`, transport-options.ts), so nothing is known to reach this on purpose.
   process.on('unhandledRejection', (reason: unknown) => {
-    logger.error(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`);
+    logger.error(
+      `unhandled rejection, exiting: ${reason instanceof Error ? reason.stack : String(reason)}`,
+    );
+    process.exit(1);
   });
 
   system = startSystem(settings, { pino });

@@ -311,6 +311,35 @@ describe(RunMonitor.name, () => {
     expect(resends.map(({ seqs }) => seqs)).toEqual([[2], [3], [4]]);
   });
 
+  it('does not count a saver that is away as repair rounds: DELIVERY_TIMEOUT_MS bounds it', async () => {
+    const { run } = newRun(4);
+    sendTasks(run, 4, () => true);
+    const down = new PeerUnreachableError(SAVER, new Error('Connection lost'));
+    // Open, one line written, then away (a broker restarting) for 150 ms: many times the
+    // repair's patience (20 ms) × REPAIR_ROUNDS, well within DELIVERY_TIMEOUT_MS. Then complete.
+    let awaySince: number | undefined;
+    const saver = fakeSaver(({ pattern }) => {
+      if (pattern === Patterns.saverOpen) return status({ written: 1 });
+      awaySince ??= Date.now();
+      if (Date.now() - awaySince < 150) return down;
+      return status({ state: 'completed', written: 4 });
+    });
+    const { sender, resends } = fakeSender();
+    const sut = new RunMonitor(
+      settings({ REPAIR_GRACE_MS: '20', REPAIR_ROUNDS: '2', DELIVERY_TIMEOUT_MS: '1000' }),
+      saver.link,
+      sender,
+    );
+
+    const following = sut.follow(run, connections);
+    await untilFinal(run);
+    await following;
+
+    expect(run.view().error).toBeUndefined();
+    expect(run.current).toBe('completed');
+    expect(resends).toEqual([]);
+  });
+
   it('opens the run again when the saver answers that it does not know it', async () => {
     const { run } = newRun(3);
     let unknownOnce = true;

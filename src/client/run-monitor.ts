@@ -120,8 +120,10 @@ export class RunMonitor {
   /** Sends again what the saver lacks; answers whether there was anything to send. */
   private async repair(run: Run, connections: RunConnections): Promise<boolean> {
     const status = await this.status(run, REPAIR_BATCH);
-    // No answer from the saver: a round without progress (its own bound fails the run).
-    if (typeof status === 'string') return true;
+    // No answer from the saver: not a round. Its absence is bounded by DELIVERY_TIMEOUT_MS (in
+    // `follow`); counted here too, a broker away for REPAIR_ROUNDS × (delay_range +
+    // REPAIR_GRACE_MS) failed a run whose saver was back well within DELIVERY_TIMEOUT_MS.
+    if (typeof status === 'string') return false;
     // A seq whose first send is not answered yet is on its way, not missing.
     const missing = status.missing.filter((seq) => run.wasAnswered(seq));
     if (missing.length === 0) return false;

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import {
   ClientMqtt,
   ServerMqtt,
@@ -10,9 +11,12 @@ import {
   type CustomClientOptions,
   type MicroserviceOptions,
   type MqttOptions,
+  type OutgoingResponse,
   type RedisOptions,
 } from '@nestjs/microservices';
+import { describeError } from '../describe-error.js';
 import type { PeerRole, Settings } from '../settings/settings.js';
+import { ThrottledLog } from '../throttled-log.js';
 import { withExactPatterns } from './exact-patterns.js';
 import { framedSocketClass } from './framed-json-socket.js';
 import { GuardedTcpServer } from './guarded-tcp-server.js';
@@ -124,7 +128,39 @@ export function serverOptions(settings: Settings, role: PeerRole): MicroserviceO
 
 // Nest's servers, each with the exact-pattern fast path (GuardedTcpServer has it too).
 const NatsServer = withExactPatterns(ServerNats);
-const RmqServer = withExactPatterns(ServerRMQ);
+
+/**
+ * Nest's RabbitMQ listener, keeping the promise of each reply it publishes. Nest drops it
+ * (`ServerRMQ.sendMessage`), and amqp-connection-manager rejects it when the reply cannot go out:
+ * when the connection breaks while the reply waits for the broker's confirm (amqplib fails the
+ * confirm with "channel closed" before the channel wrapper knows its channel is gone, so the reply
+ * is not queued for the next connection), or when the listener closes with replies still queued
+ * ("Channel closed"). A broker restart in the middle of a run left hundreds of these unhandled.
+ * A lost reply is what the caller's REQUEST_TIMEOUT_MS and retry are for (receivers are
+ * idempotent), so it is logged, throttled, and nothing else.
+ */
+class RmqServer extends withExactPatterns(ServerRMQ) {
+  private readonly lostReplies = new ThrottledLog(new Logger('RmqServer'), 'warn', 5000);
+
+  // Nest's sendMessage (12.1.1), with the publish's promise caught.
+  override sendMessage<T>(message: T, replyTo: string, correlationId: string): void {
+    const { options, ...packet } = this.serializer.serialize(message as OutgoingResponse) as {
+      options?: Record<string, unknown>;
+    };
+    const content = Buffer.from(JSON.stringify(packet));
+    const channel = this.channel as {
+      sendToQueue(queue: string, content: Buffer, options: object): Promise<unknown>;
+    };
+    channel
+      .sendToQueue(replyTo, content, { correlationId, ...options })
+      .catch((error: unknown) =>
+        this.lostReplies.report(
+          `a reply could not be published (${describeError(error)}); its caller times out and sends again`,
+        ),
+      );
+  }
+}
+
 /**
  * Nest's Redis listener, reconnecting for ever. Nest gives up after `retryAttempts` with a fixed
  * `retryDelay` (and without them, at once: a listener whose broker restarted never came back, and a
