@@ -2,7 +2,11 @@ import type { ClientProxy } from '@nestjs/microservices';
 import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lastValueFrom, timeout } from 'rxjs';
-import type { SaverStatus, SaverStatusQuery } from '../../src/common/contracts/messages.js';
+import type {
+  SaverRunRef,
+  SaverStatus,
+  SaverStatusQuery,
+} from '../../src/common/contracts/messages.js';
 import { Patterns } from '../../src/common/contracts/patterns.js';
 import { FileTail } from '../file-tail.js';
 import { runFilePath } from '../../src/saver/run-pipeline.js';
@@ -146,6 +150,9 @@ async function measuredRun(
   const rtts = new Float64Array(total);
   const path = runFilePath(sut.outputDir, runId);
   const probe = probeFor(runId);
+  // As the client does: the saver takes results only for a run it has opened (saver.open).
+  const run: SaverRunRef = { runId, total };
+  await lastValueFrom(saver.send<SaverStatus>(Patterns.saverOpen, run).pipe(timeout(10_000)));
   const tail = new FileTail(path, total);
   const elapsedMs = await sendLoad({
     proxies,

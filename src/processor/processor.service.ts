@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { RpcException } from '@nestjs/microservices';
 import { randomInt } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { INSTANCE_ID } from '../common/instance-id.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BoundedSlots, NoSlotError } from '../common/bounded-slots.js';
@@ -49,6 +50,9 @@ export class ProcessorService implements BeforeApplicationShutdown, OnApplicatio
       Math.max(1, Math.floor(settings.requestTimeoutMs / 4)),
     );
     this.maxDelayMs = settings.limits.maxDelaySeconds * 1000;
+    // Every result waiting out a retry listens to it (and lets go when its wait ends): while a
+    // peer is away that is thousands at once, which is no leak.
+    setMaxListeners(0, this.stopped.signal);
   }
 
   /**

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunView } from '../../src/client/run.js';
 import { freePort } from '../support/free-port.js';
+import { sample } from '../support/metrics.js';
 import { send, until } from '../support/http.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
 
@@ -11,13 +12,6 @@ interface Health {
   status: string;
   info?: Record<string, { status: string }>;
   error?: Record<string, { status: string; reason?: string; peer?: string }>;
-}
-
-/** The value of an unlabelled or labelled sample in Prometheus text, e.g. `pipeline_runs{state="completed"}`. */
-function sample(text: string, name: string): number {
-  const line = text.split('\n').find((one) => one.startsWith(`${name} `));
-  if (line === undefined) throw new Error(`no sample ${name} in:\n${text}`);
-  return Number(line.slice(name.length + 1));
 }
 
 describe('health and metrics, the saver in a process of its own', () => {

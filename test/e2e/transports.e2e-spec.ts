@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import type { TransportName } from '../../src/common/settings/settings.js';
 import { assertBrokerUp, resetBroker } from '../support/brokers.js';
 import { freePort } from '../support/free-port.js';
-import { startRun } from '../support/http.js';
+import { settledRun, startRun } from '../support/http.js';
+import { untilSample } from '../support/metrics.js';
 import { ModuleProcess, waitForHttp } from '../support/module-process.js';
 import { expectOrderedFile } from '../support/ordered-file.js';
 import { startTestSystem } from '../support/test-system.js';
@@ -138,6 +139,65 @@ describe.each(CASES)('$transport transport', ({ transport, processors }) => {
         expect(await second.exitCode()).toBe(1);
         expect(second.log).toContain('cannot share work');
       }
+    });
+
+  if (transport === 'rmq')
+    it('split: a processor killed while it holds batches leaves every task of them to another', async () => {
+      const opsPorts = [await freePort(), await freePort()];
+      env = {
+        TRANSPORT: transport,
+        OUTPUT_DIR: dir,
+        CLIENT_PORT: String(await freePort()),
+        SERVER_PORT: String(await freePort()),
+        PROCESSOR_PORT: String(await freePort()),
+        SAVER_PORT: String(await freePort()),
+        SERVER_OPS_PORT: '0',
+        SAVER_OPS_PORT: '0',
+        LOG_LEVEL: 'warn',
+        // No repair within the test: only the broker's redelivery can complete the file.
+        REPAIR_GRACE_MS: '600000',
+      };
+      const processors = opsPorts.map((port) => {
+        const child = ModuleProcess.start('processor', {
+          ...env,
+          PROCESSOR_OPS_PORT: String(port),
+        });
+        children.push(child);
+        return child;
+      });
+      const started = [spawn('saver'), ...processors, spawn('server'), spawn('client')];
+      await Promise.all(started.map((child) => child.waitForLog(`listening: ${child.name}`)));
+      const baseUrl = `http://127.0.0.1:${env.CLIENT_PORT}`;
+      await waitForHttp(`${baseUrl}/health/live`);
+
+      const { body: run } = await startRun(baseUrl, {
+        connection_count: 4,
+        connection_value: 100,
+        delay_range: 2,
+        wait: 'none',
+      });
+      // The victim holds tasks it took from batches: acknowledged to the server, not yet with the saver.
+      await untilSample(
+        `http://127.0.0.1:${opsPorts[0]}/metrics`,
+        'pipeline_processor_held_tasks',
+        (held) => held > 0,
+      );
+      processors[0].signal('SIGKILL');
+
+      const ended = await settledRun(baseUrl, run.runId, 60_000);
+      expect({
+        state: ended.state,
+        resent: ended.resent,
+        repairRounds: ended.repairRounds,
+      }).toEqual({
+        state: 'completed',
+        resent: 0,
+        repairRounds: 0,
+      });
+      const results = await expectOrderedFile(ended.file, ended);
+      expect(results.some((result) => result.processor.endsWith(`:${processors[1].pid}`))).toBe(
+        true,
+      );
     });
 
   if (transport !== 'tcp' && transport !== 'local') {

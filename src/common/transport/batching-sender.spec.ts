@@ -152,6 +152,21 @@ describe(BatchingSender.name, () => {
     expect(await next).toBe('single 3');
   });
 
+  it('refuses for now, never sent, an item that waited for a connection longer than its timeout', async () => {
+    const { lane, requests, reply } = fakeLane(1);
+    const sender = senderOver(lane);
+    const first = sender.submit(1, 10_000);
+    await nextTurn();
+    const late = settled(sender.submit(2, 20));
+    // The only connection stays busy past the second item's timeout.
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    reply(0, [{ ok: 'a' }]);
+    await first;
+    const answer = await late;
+    expect('error' in answer && isRetryableRefusal(answer.error)).toBe(true);
+    expect(requests).toHaveLength(1);
+  });
+
   it('ends an item that is not answered within its timeout, and frees the connection', async () => {
     const { lane, requests } = fakeLane(1);
     const sender = senderOver(lane);

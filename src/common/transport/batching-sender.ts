@@ -4,7 +4,7 @@ import { NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants.js';
 import type { BoundedSlots } from '../bounded-slots.js';
 import type { Batch, BatchAnswer, ItemAnswer } from '../contracts/messages.js';
 import { refuseForNow } from './refusal.js';
-import { RequestTimeoutError, requestOnce } from './request-with-retry.js';
+import { requestOnce } from './request-with-retry.js';
 
 /** One connection of a link and the bound on its requests in flight. */
 export interface Lane {
@@ -14,9 +14,10 @@ export interface Lane {
 
 interface Waiting<I, A> {
   readonly item: I;
+  /** How long the item's request may be in flight; also how long it may wait for a connection. */
   readonly timeoutMs: number;
-  /** The item's attempt ends then, answered or not (epoch ms). */
-  readonly expiresAt: number;
+  /** Epoch ms. */
+  readonly submittedAt: number;
   readonly resolve: (answer: A) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -42,8 +43,9 @@ const SINGLES_MS = 60_000;
  * full, what comes meanwhile waits and leaves in the next batch, as Nagle's algorithm does. So a
  * batch never waits for company: an item leaves as soon as a connection has room.
  *
- * Each item's attempt is bounded by its own timeout, counted from its submission; a batch's
- * answer carries one answer per item (`BatchAnswer`), so an item fails or is refused on its own.
+ * An item waits for a connection at most its timeout (then it is refused for now: never sent, it
+ * is safe to try again), and once sent it has its whole timeout to be answered. A batch's answer
+ * carries one answer per item (`BatchAnswer`), so an item fails or is refused on its own.
  * Retrying is the caller's business, item by item (`withRetry`): a retried item joins a later
  * batch, and receivers are idempotent per item, so a batch sent again is safe too.
  */
@@ -80,7 +82,7 @@ export class BatchingSender<I, A> {
       );
     }
     return new Promise<A>((resolve, reject) => {
-      this.queue.push({ item, timeoutMs, expiresAt: Date.now() + timeoutMs, resolve, reject });
+      this.queue.push({ item, timeoutMs, submittedAt: Date.now(), resolve, reject });
       if (this.pumping) return;
       this.pumping = true;
       // Whatever else is submitted in this turn of the event loop joins the batch.
@@ -109,25 +111,33 @@ export class BatchingSender<I, A> {
   private async send(lane: Lane, batch: Waiting<I, A>[]): Promise<void> {
     const now = Date.now();
     const live: Waiting<I, A>[] = [];
-    let expiresAt = Number.POSITIVE_INFINITY;
+    let timeoutMs = Number.POSITIVE_INFINITY;
     for (const waiting of batch) {
-      if (waiting.expiresAt <= now) {
-        waiting.reject(new RequestTimeoutError(this.pattern, waiting.timeoutMs));
+      const waitedMs = now - waiting.submittedAt;
+      if (waitedMs >= waiting.timeoutMs) {
+        // Never sent, so no copy of it is on its way: the link is full, the sender may try again.
+        waiting.reject(
+          refuseForNow(
+            `${this.pattern}: waited ${waitedMs} ms for a connection with room`,
+          ).getError(),
+        );
         continue;
       }
       live.push(waiting);
-      if (waiting.expiresAt < expiresAt) expiresAt = waiting.expiresAt;
+      if (waiting.timeoutMs < timeoutMs) timeoutMs = waiting.timeoutMs;
     }
     try {
       if (live.length === 0) return;
       if (Date.now() < this.singlesUntil) return await this.sendOneByOne(lane, live);
       const message: Batch<I> = { items: live.map((waiting) => waiting.item) };
       this.countMessage?.();
+      // Timed from the sending: a request that was sent must have its whole time to be answered,
+      // or it would be sent again while the first copy is still being handled (a duplicate).
       const answer = await requestOnce<BatchAnswer<A>>(
         lane.proxy,
         this.pattern,
         message,
-        expiresAt - now,
+        timeoutMs,
       );
       const answers: unknown = answer?.answers;
       if (!Array.isArray(answers) || answers.length !== live.length) {
@@ -161,12 +171,7 @@ export class BatchingSender<I, A> {
     await Promise.all(
       live.map((waiting) => {
         this.countMessage?.();
-        return requestOnce<A>(
-          lane.proxy,
-          pattern,
-          waiting.item,
-          Math.max(1, waiting.expiresAt - Date.now()),
-        ).then(
+        return requestOnce<A>(lane.proxy, pattern, waiting.item, waiting.timeoutMs).then(
           (answer) => this.answered(waiting, answer),
           (error: unknown) => waiting.reject(error),
         );
@@ -175,7 +180,7 @@ export class BatchingSender<I, A> {
   }
 
   private answered(waiting: Waiting<I, A>, answer: A): void {
-    this.observeLatency?.((Date.now() - (waiting.expiresAt - waiting.timeoutMs)) / 1000);
+    this.observeLatency?.((Date.now() - waiting.submittedAt) / 1000);
     waiting.resolve(answer);
   }
 

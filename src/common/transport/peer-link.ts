@@ -75,7 +75,13 @@ export class PeerLink implements OnApplicationShutdown {
   batched<I, A>(pattern: string, singlePattern?: string): ItemSend<I, A> {
     const sender = new BatchingSender<I, A>(
       pattern,
-      { maxItems: this.settings.hopBatchMax, maxWaiting: this.settings.linkQueue, singlePattern },
+      {
+        maxItems: this.settings.hopBatchMax,
+        // LINK_QUEUE messages' worth of items: the bounds upstream (PROCESSOR_MAX_HELD, the
+        // clients' windows) keep it far lower; refusing items at this hop would only add retries.
+        maxWaiting: this.settings.linkQueue * this.settings.hopBatchMax,
+        singlePattern,
+      },
       () => this.takeLane(),
       (seconds) => this.latencyObserver?.(seconds),
       () => this.messageCounter?.(),
