@@ -153,7 +153,7 @@ describe.each(CASES)('$transport transport', ({ transport, processors }) => {
         SAVER_PORT: String(await freePort()),
         SERVER_OPS_PORT: '0',
         SAVER_OPS_PORT: '0',
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: 'log',
         // No repair within the test: only the broker's redelivery can complete the file.
         REPAIR_GRACE_MS: '600000',
       };

@@ -1,6 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Result, SaverStatusQuery, Task } from './messages.js';
-import { reportQueryProblem, resultProblem, statusQueryProblem, taskProblem } from './guards.js';
+import {
+  batchProblem,
+  MAX_BATCH_ITEMS,
+  reportQueryProblem,
+  resultProblem,
+  statusQueryProblem,
+  taskProblem,
+} from './guards.js';
 
 const task: Task = {
   runId: 'r-1',
@@ -74,5 +81,29 @@ describe('contract guards', () => {
     expect(reportQueryProblem({ runId: MB10 })).toContain('runId');
     expect(reportQueryProblem({ runId: '../etc' })).toContain('runId');
     expect(reportQueryProblem('r-1')).toContain('object');
+  });
+
+  describe('batches', () => {
+    const tasks = batchProblem(taskProblem);
+
+    it('accepts 1..MAX_BATCH_ITEMS valid items', () => {
+      expect(tasks({ items: [task] })).toBeUndefined();
+      expect(tasks({ items: Array.from({ length: MAX_BATCH_ITEMS }, () => task) })).toBeUndefined();
+    });
+
+    it('refuses a batch that is no array of items, empty or too long', () => {
+      for (const bad of [null, [], {}, { items: task }, { items: [] }]) {
+        expect(tasks(bad)).toMatch(/batch must be an object|items must be an array/);
+      }
+      expect(tasks({ items: Array.from({ length: MAX_BATCH_ITEMS + 1 }, () => task) })).toBe(
+        `items must be an array of 1..${MAX_BATCH_ITEMS} items`,
+      );
+    });
+
+    it('refuses the whole batch for one bad item, naming it', () => {
+      expect(tasks({ items: [task, { ...task, seq: 0 }] })).toBe(
+        'items[1]: seq must be an integer in 1..total',
+      );
+    });
   });
 });
