@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClientProxyFactory, type ClientProxy } from '@nestjs/microservices';
-import { EMPTY, from, lastValueFrom, merge, mergeMap, range, type Observable } from 'rxjs';
+import { defer, EMPTY, from, lastValueFrom, merge, mergeMap, range, type Observable } from 'rxjs';
 import type { Ack, Task } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
 import { describeError } from '../common/describe-error.js';
@@ -12,6 +12,7 @@ import {
   sendPolicy,
   type RetryPolicy,
 } from '../common/transport/request-with-retry.js';
+import { greet } from '../common/transport/connection-greeting.js';
 import { clientOptions } from '../common/transport/transport-options.js';
 import type { Run } from './run.js';
 
@@ -62,13 +63,30 @@ export class TaskSender {
       run,
       merge(
         ...connections.proxies.map((proxy, at) =>
-          range(1, connectionValue).pipe(
+          // Each connection starts as soon as the server serves it (`greet`), not before: no task's
+          // timeout runs while the server has yet to accept its connection.
+          defer(() => this.opened(run, proxy)).pipe(
+            mergeMap((open) => (open ? range(1, connectionValue) : EMPTY)),
             // mergeMap calls its projection only when a window slot is free: the seq is taken then.
             mergeMap((idx) => this.sendNext(run, proxy, at + 1, idx), window),
           ),
         ),
       ),
     );
+  }
+
+  /** Whether the connection is served; a server that cannot be reached fails the run. */
+  private async opened(run: Run, proxy: ClientProxy): Promise<boolean> {
+    try {
+      await greet(this.settings, proxy, Patterns.serverPing, this.policy, run.signal);
+      return !run.signal.aborted;
+    } catch (error) {
+      if (run.signal.aborted) return false;
+      const reason = `a connection to the server did not open: ${describeError(error)}`;
+      this.unacknowledged.report(`run ${run.runId} ${reason}`);
+      run.fail(reason);
+      return false;
+    }
   }
 
   /** Waits for the run's credit, then takes the next seq and sends it (nothing once it stopped). */
