@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClientProxyFactory, type ClientProxy } from '@nestjs/microservices';
-import { defer, EMPTY, from, lastValueFrom, merge, mergeMap, range, type Observable } from 'rxjs';
+import { EMPTY, from, lastValueFrom, merge, mergeMap, range, type Observable } from 'rxjs';
 import type { Ack, Task } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
 import { describeError } from '../common/describe-error.js';
@@ -59,14 +59,12 @@ export class TaskSender {
   async sendRun(run: Run, connections: RunConnections): Promise<void> {
     const { connectionValue } = run.shape;
     const window = this.windowOf(run);
+    if (!(await this.opened(run, connections))) return;
     await this.drain(
       run,
       merge(
         ...connections.proxies.map((proxy, at) =>
-          // Each connection starts as soon as the server serves it (`greet`), not before: no task's
-          // timeout runs while the server has yet to accept its connection.
-          defer(() => this.opened(run, proxy)).pipe(
-            mergeMap((open) => (open ? range(1, connectionValue) : EMPTY)),
+          range(1, connectionValue).pipe(
             // mergeMap calls its projection only when a window slot is free: the seq is taken then.
             mergeMap((idx) => this.sendNext(run, proxy, at + 1, idx), window),
           ),
@@ -75,10 +73,19 @@ export class TaskSender {
     );
   }
 
-  /** Whether the connection is served; a server that cannot be reached fails the run. */
-  private async opened(run: Run, proxy: ClientProxy): Promise<boolean> {
+  /**
+   * Whether every connection of the run is served (`greet`), before any task leaves: no task's
+   * timeout runs while the server has yet to accept its connection, and while the run's
+   * connections open the server's event loop is not busy with the run's tasks, so it accepts them
+   * quickly. A server that cannot be reached fails the run.
+   */
+  private async opened(run: Run, connections: RunConnections): Promise<boolean> {
     try {
-      await greet(this.settings, proxy, Patterns.serverPing, this.policy, run.signal);
+      await Promise.all(
+        connections.proxies.map((proxy) =>
+          greet(this.settings, proxy, Patterns.serverPing, this.policy, run.signal),
+        ),
+      );
       return !run.signal.aborted;
     } catch (error) {
       if (run.signal.aborted) return false;

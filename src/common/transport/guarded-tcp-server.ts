@@ -35,8 +35,11 @@ export class GuardedTcpServer extends withExactPatterns(ServerTCP) {
   private readonly refusedConnections = new ThrottledLog(this.peerLogger, 'warn');
   private readonly unknownEvents = new ThrottledLog(this.peerLogger, 'warn');
 
+  private readonly backlog: number;
+
   constructor(options: GuardedTcpOptions) {
     super(options);
+    this.backlog = options.maxConnections;
     const server = this.unwrap<NetServer>();
     server.maxConnections = options.maxConnections;
     server.on('drop', (peer) =>
@@ -45,6 +48,20 @@ export class GuardedTcpServer extends withExactPatterns(ServerTCP) {
           `${options.maxConnections} are open (TCP_MAX_CONNECTIONS)`,
       ),
     );
+  }
+
+  /**
+   * Listens with a backlog of `maxConnections` (the kernel caps it at net.core.somaxconn) rather
+   * than Node's 511: a client opening a thousand connections at once overflowed the accept queue,
+   * and the kernel reset the connections it could not queue (ECONNRESET at the client).
+   */
+  override listen(callback: (error?: unknown) => void): void {
+    const server = this.unwrap<NetServer>();
+    const listen = server.listen.bind(server);
+    const backlog = this.backlog;
+    server.listen = ((port: number, host: string, done: () => void) =>
+      listen({ port, host, backlog }, done)) as unknown as typeof server.listen;
+    super.listen(callback);
   }
 
   override bindHandler(socket: Socket): void {
