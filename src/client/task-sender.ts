@@ -13,7 +13,7 @@ import {
   type RetryPolicy,
 } from '../common/transport/request-with-retry.js';
 import { greet } from '../common/transport/connection-greeting.js';
-import { clientOptions } from '../common/transport/transport-options.js';
+import { clientOptions, describePeer } from '../common/transport/transport-options.js';
 import type { Run } from './run.js';
 
 const randomValue = (): number => Math.floor(Math.random() * 2 ** 31);
@@ -89,7 +89,7 @@ export class TaskSender {
       return !run.signal.aborted;
     } catch (error) {
       if (run.signal.aborted) return false;
-      const reason = `a connection to the server did not open: ${describeError(error)}`;
+      const reason = `a connection did not open: ${describePeer(this.settings, 'server')}: ${describeError(error)}`;
       this.unacknowledged.report(`run ${run.runId} ${reason}`);
       run.fail(reason);
       return false;

