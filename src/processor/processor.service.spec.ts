@@ -51,6 +51,19 @@ describe(ProcessorService.name, () => {
     expect(handed).toHaveLength(1);
   });
 
+  it('counts a result the saver refused for good (its run ended there) as finished, one it refused for now as not', async () => {
+    const refusing = (refusal: object) => {
+      // A peer's refusal comes as the plain object Nest carries, not an Error.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      const link: ItemSend<Result, ResultReceipt> = () => Promise.reject(refusal);
+      return new ProcessorService(link, settings);
+    };
+    const forGood = refusing({ status: 'error', message: 'run r is cancelled at the saver' });
+    expect(await (await forGood.take(task(1))).handedOff).toBe(true);
+    const forNow = refusing({ status: 'error', message: 'too far ahead', retryable: true });
+    expect(await (await forNow.take(task(1))).handedOff).toBe(false);
+  });
+
   it('reports a failed hand-off instead of throwing', async () => {
     const { link } = fakeSaver(true);
     const sut = new ProcessorService(link, settings);

@@ -18,7 +18,7 @@ import { SETTINGS } from '../common/settings/settings.module.js';
 import { ThrottledLog } from '../common/throttled-log.js';
 import { InjectHop } from '../common/transport/hops.js';
 import type { ItemSend } from '../common/transport/peer-link.js';
-import { isHandlerError, refuseForNow } from '../common/transport/refusal.js';
+import { isHandlerError, isRetryableRefusal, refuseForNow } from '../common/transport/refusal.js';
 
 /**
  * Processes tasks after their random delay and hands each result to the saver. It holds at most
@@ -58,7 +58,8 @@ export class ProcessorService implements BeforeApplicationShutdown, OnApplicatio
   /**
    * Takes a task once there is room for it, then processes it in the background: the outer
    * promise settles when the task is taken (the moment to acknowledge), the inner one (which never
-   * rejects) tells whether the result reached the saver. A task this processor already holds (sent
+   * rejects) tells whether the task is finished: its result is with the saver, or the saver
+   * refused it for good (its run ended there). A task this processor already holds (sent
    * again after a timeout, or redelivered) is not taken twice.
    */
   async take(task: Task): Promise<{ handedOff: Promise<boolean> }> {
@@ -138,8 +139,11 @@ export class ProcessorService implements BeforeApplicationShutdown, OnApplicatio
       return true;
     } catch (error) {
       if (this.stopped.signal.aborted) return false;
-      // A refusal for good (the run failed or was cancelled at the saver) ends the task quietly;
-      // anything else is not lost for good: the client asks the saver what is missing and sends it again.
+      // A refusal for good (the run failed or was cancelled at the saver) finishes the task: there
+      // is nothing more to do with it, and on RabbitMQ its message must not be delivered again for
+      // ever. Anything else is not lost for good: the client asks the saver what is missing and
+      // sends it again (and on RabbitMQ the message is delivered again).
+      if (isHandlerError(error) && !isRetryableRefusal(error)) return true;
       if (!isHandlerError(error)) {
         this.handOffFailures.report(
           `run ${task.runId} seq ${task.seq}: hand-off failed (${describeError(error)})`,

@@ -134,15 +134,14 @@ describe(BatchingSender.name, () => {
     const answers = [1, 2].map((item) => sender.submit(item, 10_000));
     await nextTurn();
     requests[0].answer.error(NO_MESSAGE_HANDLER);
-    await nextTurn();
-    expect(requests.slice(1).map(({ pattern, batch }) => [pattern, batch])).toEqual([
-      ['processor.task', 1],
-      ['processor.task', 2],
-    ]);
-    requests.slice(1).forEach(({ batch, answer }) => {
-      answer.next(`single ${JSON.stringify(batch)}`);
-      answer.complete();
-    });
+    // One at a time under the batch's slot: the second leaves once the first is answered.
+    for (const at of [1, 2]) {
+      await nextTurn();
+      expect(requests).toHaveLength(at + 1);
+      expect([requests[at].pattern, requests[at].batch]).toEqual(['processor.task', at]);
+      requests[at].answer.next(`single ${at}`);
+      requests[at].answer.complete();
+    }
     expect(await Promise.all(answers)).toEqual(['single 1', 'single 2']);
     // And the next items too, without asking for a batch first.
     const next = sender.submit(3, 10_000);
@@ -152,7 +151,7 @@ describe(BatchingSender.name, () => {
     expect(await next).toBe('single 3');
   });
 
-  it('refuses for now, never sent, an item that waited for a connection longer than its timeout', async () => {
+  it('fails, never sent, an item that waited for a connection longer than its timeout', async () => {
     const { lane, requests, reply } = fakeLane(1);
     const sender = senderOver(lane);
     const first = sender.submit(1, 10_000);
@@ -163,7 +162,21 @@ describe(BatchingSender.name, () => {
     reply(0, [{ ok: 'a' }]);
     await first;
     const answer = await late;
-    expect('error' in answer && isRetryableRefusal(answer.error)).toBe(true);
+    // A transport failure (the caller's deadline applies), not a refusal (its patience would).
+    expect('error' in answer && answer.error).toBeInstanceOf(Error);
+    expect('error' in answer && isRetryableRefusal(answer.error)).toBe(false);
+    expect(requests).toHaveLength(1);
+  });
+
+  it('gives a batch the longest timeout of its items', async () => {
+    const { lane, requests, reply } = fakeLane(1);
+    const sender = senderOver(lane);
+    // One item retried near its deadline (1 ms left) and one fresh: the batch waits for the fresh one's.
+    const answers = [sender.submit(1, 1), sender.submit(2, 10_000)];
+    await nextTurn();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    reply(0, [{ ok: 'a' }, { ok: 'b' }]);
+    expect(await Promise.all(answers)).toEqual(['a', 'b']);
     expect(requests).toHaveLength(1);
   });
 

@@ -43,8 +43,8 @@ const SINGLES_MS = 60_000;
  * full, what comes meanwhile waits and leaves in the next batch, as Nagle's algorithm does. So a
  * batch never waits for company: an item leaves as soon as a connection has room.
  *
- * An item waits for a connection at most its timeout (then it is refused for now: never sent, it
- * is safe to try again), and once sent it has its whole timeout to be answered. A batch's answer
+ * An item waits for a connection at most its timeout (then it fails as a transport failure:
+ * never sent, it is safe to try again), and once sent it has its whole timeout to be answered. A batch's answer
  * carries one answer per item (`BatchAnswer`), so an item fails or is refused on its own.
  * Retrying is the caller's business, item by item (`withRetry`): a retried item joins a later
  * batch, and receivers are idempotent per item, so a batch sent again is safe too.
@@ -111,20 +111,19 @@ export class BatchingSender<I, A> {
   private async send(lane: Lane, batch: Waiting<I, A>[]): Promise<void> {
     const now = Date.now();
     const live: Waiting<I, A>[] = [];
-    let timeoutMs = Number.POSITIVE_INFINITY;
+    let timeoutMs = 1;
     for (const waiting of batch) {
       const waitedMs = now - waiting.submittedAt;
       if (waitedMs >= waiting.timeoutMs) {
-        // Never sent, so no copy of it is on its way: the link is full, the sender may try again.
-        waiting.reject(
-          refuseForNow(
-            `${this.pattern}: waited ${waitedMs} ms for a connection with room`,
-          ).getError(),
-        );
+        // Never sent, so no copy of it is on its way: trying again makes no duplicate. A transport
+        // failure (no connection had room), so the caller's deadline, not its patience, applies.
+        waiting.reject(new Error(`${this.pattern}: no connection had room within ${waitedMs} ms`));
         continue;
       }
       live.push(waiting);
-      if (waiting.timeoutMs < timeoutMs) timeoutMs = waiting.timeoutMs;
+      // The longest: an item retried near its deadline (a short timeout) must not cut the batch's
+      // time short and make every other item of it be sent again.
+      if (waiting.timeoutMs > timeoutMs) timeoutMs = waiting.timeoutMs;
     }
     try {
       if (live.length === 0) return;
@@ -165,18 +164,19 @@ export class BatchingSender<I, A> {
     this.singlesUntil = Date.now() + SINGLES_MS;
   }
 
-  /** Each item on its own, under the batch's one slot on `lane`. */
+  /**
+   * Each item on its own, one after the other under the batch's one slot on `lane`: a window
+   * counts requests in flight on a connection, and an older peer gets no more than it allows.
+   */
   private async sendOneByOne(lane: Lane, live: readonly Waiting<I, A>[]): Promise<void> {
     const pattern = this.options.singlePattern ?? this.pattern;
-    await Promise.all(
-      live.map((waiting) => {
-        this.countMessage?.();
-        return requestOnce<A>(lane.proxy, pattern, waiting.item, waiting.timeoutMs).then(
-          (answer) => this.answered(waiting, answer),
-          (error: unknown) => waiting.reject(error),
-        );
-      }),
-    );
+    for (const waiting of live) {
+      this.countMessage?.();
+      await requestOnce<A>(lane.proxy, pattern, waiting.item, waiting.timeoutMs).then(
+        (answer) => this.answered(waiting, answer),
+        (error: unknown) => waiting.reject(error),
+      );
+    }
   }
 
   private answered(waiting: Waiting<I, A>, answer: A): void {
