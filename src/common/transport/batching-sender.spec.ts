@@ -171,10 +171,12 @@ describe(BatchingSender.name, () => {
   it('gives a batch the longest timeout of its items', async () => {
     const { lane, requests, reply } = fakeLane(1);
     const sender = senderOver(lane);
-    // One item retried near its deadline (1 ms left) and one fresh: the batch waits for the fresh one's.
-    const answers = [sender.submit(1, 1), sender.submit(2, 10_000)];
+    // One item retried near its deadline (little time left) and one fresh: the batch waits for the
+    // fresh one's, past the short one's.
+    const answers = [sender.submit(1, 300), sender.submit(2, 10_000)];
     await nextTurn();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(requests).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 600));
     reply(0, [{ ok: 'a' }, { ok: 'b' }]);
     expect(await Promise.all(answers)).toEqual(['a', 'b']);
     expect(requests).toHaveLength(1);
