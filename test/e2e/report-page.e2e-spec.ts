@@ -74,7 +74,10 @@ describe('the report page in a real browser (Debian Chromium)', () => {
       progress: { series: ['s', 'sent', 'acked', 'written'], points: Array(4).fill(progress) },
       buffer: { series: ['s', 'buffered'], points: [depth, depth] },
     });
-    expect(arrivals).toBe(1200 + saver.duplicates);
+    // Every result is an arrival; a duplicate is one too if it came while the file was being
+    // written (one sent again after a timeout on a starved machine may come after the last line).
+    expect(arrivals).toBeGreaterThanOrEqual(1200);
+    expect(arrivals).toBeLessThanOrEqual(1200 + saver.duplicates);
     expect(delayBuckets).toBeGreaterThan(5);
     // Each chart is drawn: a canvas of its size inside its figure.
     expect(await page.locator('.charts canvas').count()).toBe(4);
