@@ -144,7 +144,9 @@ describe('watching a run: progress over SSE and the report data (monolith over T
       const saver = body.saver!;
       // A loaded machine may make the repair send a few tasks again: the saver drops those.
       expect(saver).toMatchObject({ known: true, released: total });
-      expect(saver.received).toBe(total + saver.duplicates);
+      // A duplicate that comes after the last line is counted, not received (a starved machine).
+      expect(saver.received).toBeGreaterThanOrEqual(total);
+      expect(saver.received).toBeLessThanOrEqual(total + saver.duplicates);
       expect(body.summary.duplicates).toBe(saver.duplicates);
       // Below the sample's capacity, every arrival, each seq at least once.
       expect(saver.arrivals.seen).toBe(saver.received);

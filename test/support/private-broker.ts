@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
+import { freePort } from './free-port.js';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -70,7 +71,7 @@ const RECIPES: Record<PrivateBrokerKind, Recipe> = {
       await writeFile(config, `listeners.tcp.1 = 127.0.0.1:${port}\nloopback_users.guest = true\n`);
       await writeFile(join(dir, 'enabled_plugins'), '[].\n');
       await writeFile(join(dir, 'rabbitmq-env.conf'), '');
-      const distPort = await brokerPort();
+      const distPort = await freePort();
       return {
         args: [],
         env: {
@@ -132,7 +133,7 @@ export class PrivateBroker {
           `/usr/sbin): install it with \`bash .ci/brokers.sh\``,
       );
     }
-    const port = await brokerPort();
+    const port = await freePort();
     const dir = await mkdtemp(join(tmpdir(), `ordered-pipeline-${kind}-`));
     const { args, env, url } = await recipe.prepare(port, dir);
     const broker = new PrivateBroker(kind, port, url, program, args, env ?? {}, dir);
@@ -214,34 +215,6 @@ export class PrivateBroker {
         `${this.describe()} did not listen within ${RECIPES[this.kind].startWithinMs} ms:\n${this.output}`,
     );
   }
-}
-
-/**
- * A free port below the kernel's ephemeral range. `freePort()` answers one from that range, which
- * anything binding port 0 may take meanwhile: other suites do, all the time, and RabbitMQ takes
- * 15–20 s to bind. Once a run found an HTTP server of another test on its broker's port.
- */
-async function brokerPort(): Promise<number> {
-  let high = 32768; // Linux's default start of the range
-  try {
-    high = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0]);
-  } catch {
-    // Not Linux: keep the default.
-  }
-  const low = Math.min(20_000, high - 1000);
-  for (let tries = 0; tries < 100; tries++) {
-    const port = low + Math.floor(Math.random() * (high - low));
-    if (await canBind(port)) return port;
-  }
-  throw new Error(`no free port in ${low}..${high - 1}`);
-}
-
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
 
 function killGroup(child: ChildProcess): void {
