@@ -55,6 +55,21 @@ describe.each(CASES)('$transport transport', ({ transport, processors }) => {
     return child;
   };
 
+  /** A split system's settings: its own free ports, health and metrics on any free port. */
+  const splitEnv = async (): Promise<Record<string, string>> => ({
+    TRANSPORT: transport,
+    OUTPUT_DIR: dir,
+    CLIENT_PORT: String(await freePort()),
+    SERVER_PORT: String(await freePort()),
+    PROCESSOR_PORT: String(await freePort()),
+    SAVER_PORT: String(await freePort()),
+    // Health and metrics on free ports: several of these processes share one machine.
+    SERVER_OPS_PORT: '0',
+    PROCESSOR_OPS_PORT: '0',
+    SAVER_OPS_PORT: '0',
+    LOG_LEVEL: 'log',
+  });
+
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), `ordered-pipeline-${transport}-`));
     await assertBrokerUp(transport);
@@ -90,17 +105,7 @@ describe.each(CASES)('$transport transport', ({ transport, processors }) => {
   if (processors > 0)
     it(`split: four kinds of process, ${processors} processor(s), and the file is still exact`, async () => {
       env = {
-        TRANSPORT: transport,
-        OUTPUT_DIR: dir,
-        CLIENT_PORT: String(await freePort()),
-        SERVER_PORT: String(await freePort()),
-        PROCESSOR_PORT: String(await freePort()),
-        SAVER_PORT: String(await freePort()),
-        // Health and metrics on free ports: several of these processes share one machine.
-        SERVER_OPS_PORT: '0',
-        PROCESSOR_OPS_PORT: '0',
-        SAVER_OPS_PORT: '0',
-        LOG_LEVEL: 'log',
+        ...(await splitEnv()),
         RETRY_BASE_MS: '50',
         RETRY_MAX_MS: '500',
         REPAIR_GRACE_MS: '500',
@@ -145,15 +150,7 @@ describe.each(CASES)('$transport transport', ({ transport, processors }) => {
     it('split: a processor killed while it holds batches leaves every task of them to another', async () => {
       const opsPorts = [await freePort(), await freePort()];
       env = {
-        TRANSPORT: transport,
-        OUTPUT_DIR: dir,
-        CLIENT_PORT: String(await freePort()),
-        SERVER_PORT: String(await freePort()),
-        PROCESSOR_PORT: String(await freePort()),
-        SAVER_PORT: String(await freePort()),
-        SERVER_OPS_PORT: '0',
-        SAVER_OPS_PORT: '0',
-        LOG_LEVEL: 'log',
+        ...(await splitEnv()),
         // No repair within the test: only the broker's redelivery can complete the file.
         REPAIR_GRACE_MS: '600000',
       };
