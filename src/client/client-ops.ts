@@ -52,6 +52,7 @@ export class ClientOps implements OnModuleInit, OnModuleDestroy {
           this.runs.list({ state, limit: 0, offset: 0 }).total,
         ]),
       ),
+      metrics.unwrittenTasks.add(() => [[{}, this.runs.unwritten.inUse]]),
       peerLinkMetrics(metrics, 'client', this.saver),
       this.readiness.add('server', () => pingPeer(this.server)),
       this.readiness.add('saver', () => pingPeer(this.saver)),

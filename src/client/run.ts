@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { SaverStatus, Task } from '../common/contracts/messages.js';
 import type { RunEvent, RunEventKind } from './run-events.js';
 import { SendCredit } from './send-credit.js';
+import type { UnwrittenBudget } from './unwritten-budget.js';
 
 /**
  * `queued` → `sending` → `saving` → `completed`, or an end before that: `failed` (with `error`),
@@ -93,19 +94,27 @@ export class Run {
   private acknowledge!: () => void;
   private readonly events: Readonly<Record<RunEventKind, RunEvent>>;
   private readonly publish: (event: RunEvent) => void;
-  /** Sends wait here while the run has `reorderWindow` tasks sent and not written. */
+  /**
+   * Sends wait here while the run has `reorderWindow` tasks sent and not written, or the client's
+   * runs together have their budget's worth.
+   */
   readonly credit: SendCredit;
 
   constructor(
     readonly runId: string,
     readonly shape: RunShape,
     private file: string,
-    options: { reorderWindow: number; publish?: (event: RunEvent) => void },
+    options: {
+      reorderWindow: number;
+      /** Shared with the client's other runs: what they all hold unwritten, at most. */
+      budget?: UnwrittenBudget;
+      publish?: (event: RunEvent) => void;
+    },
   ) {
     this.total = shape.connectionCount * shape.connectionValue;
     // Every request of the run that waits (a retry's backoff, a send) listens for the run's end.
     setMaxListeners(0, this.stopper.signal);
-    this.credit = new SendCredit(options.reorderWindow);
+    this.credit = new SendCredit(options.reorderWindow, options.budget);
     this.publish = options.publish ?? noPublisher;
     this.whenSettled = new Promise((resolve) => (this.settle = resolve));
     this.whenAcknowledged = new Promise((resolve) => (this.acknowledge = resolve));

@@ -15,6 +15,7 @@ import { RunEvents } from './run-events.js';
 import { RunMonitor } from './run-monitor.js';
 import { isFinal, Run, type RunShape, type RunState } from './run.js';
 import { TaskSender } from './task-sender.js';
+import { UnwrittenBudget } from './unwritten-budget.js';
 
 /** Runs kept for `GET /runs` and `GET /runs/:runId`; the oldest ended ones are forgotten first. */
 const REMEMBERED_RUNS = 1000;
@@ -43,6 +44,8 @@ export class RunsService implements BeforeApplicationShutdown {
   private readonly runs = new Map<string, Run>();
   private readonly active = new Set<Promise<void>>();
   private readonly admission: Admission<Run>;
+  /** Tasks sent and not yet written over every run (`MAX_UNWRITTEN_TASKS`). */
+  readonly unwritten: UnwrittenBudget;
   private stopping = false;
 
   constructor(
@@ -51,6 +54,7 @@ export class RunsService implements BeforeApplicationShutdown {
     private readonly monitor: RunMonitor,
     private readonly events: RunEvents,
   ) {
+    this.unwritten = new UnwrittenBudget(settings.maxUnwrittenTasks);
     this.admission = new Admission<Run>(settings.admission, (run) => this.launch(run));
   }
 
@@ -63,6 +67,7 @@ export class RunsService implements BeforeApplicationShutdown {
     const runId = newRunId();
     const run = new Run(runId, shape, join(this.settings.outputDir, `${runId}.jsonl`), {
       reorderWindow: this.settings.reorderWindow,
+      budget: this.unwritten,
       publish: (event) => this.events.publish(event),
     });
     this.admission.offer(run);

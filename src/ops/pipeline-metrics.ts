@@ -36,6 +36,12 @@ export class PipelineMetrics {
     help: 'Tasks the repair sent again.',
     registers: this.registers,
   });
+  readonly unwrittenTasks = new CollectedGauge(
+    'pipeline_client_unwritten_tasks',
+    'Tasks the client sent and the saver has not yet written, over every run (at most MAX_UNWRITTEN_TASKS).',
+    [],
+    this.registry,
+  );
   readonly runs = new CollectedGauge(
     'pipeline_runs',
     'Runs the client remembers, by state.',

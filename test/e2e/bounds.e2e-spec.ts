@@ -4,6 +4,7 @@ import { readdir } from 'node:fs/promises';
 import { lastValueFrom } from 'rxjs';
 import type { Task } from '../../src/common/contracts/messages.js';
 import { Patterns } from '../../src/common/contracts/patterns.js';
+import { RunsService } from '../../src/client/runs.service.js';
 import { ProcessorService } from '../../src/processor/processor.service.js';
 import { SaverObservers } from '../../src/saver/saver-observers.js';
 import { SaverService } from '../../src/saver/saver.service.js';
@@ -28,10 +29,13 @@ describe('bounds (issue 7): every queue and buffer has one, and pushing back los
     let sut: TestSystem;
     let mostBuffered = 0;
     let mostOpenRuns = 0;
+    let mostUnwritten = 0;
 
     beforeAll(async () => {
       sut = await startTestSystem({
         REORDER_WINDOW: '40',
+        // Three runs could hold 3 × 40: the client's budget holds them to 50 together.
+        MAX_UNWRITTEN_TASKS: '50',
         PROCESSOR_MAX_HELD: '15',
         RUN_WINDOW: '12',
         SEND_WINDOW: '4',
@@ -51,9 +55,17 @@ describe('bounds (issue 7): every queue and buffer has one, and pushing back los
       await sut.close();
     });
 
-    it('completes exactly while the processor, the links and the reorder buffer stay within theirs', async () => {
+    it('completes exactly while the client, the processor, the links and the reorder buffer stay within theirs', async () => {
       const saver = sut.system.get('saver', SaverService) as SaverService;
-      const watch = setInterval(() => (mostOpenRuns = Math.max(mostOpenRuns, saver.openRuns)), 1);
+      const runs = sut.system.get('client', RunsService) as RunsService;
+      const watch = setInterval(() => {
+        mostOpenRuns = Math.max(mostOpenRuns, saver.openRuns);
+        // Counted from the runs themselves, not from the budget's own count.
+        const unwritten = runs
+          .list({ limit: 10, offset: 0 })
+          .runs.reduce((sum, run) => sum + run.sent - run.view().written, 0);
+        mostUnwritten = Math.max(mostUnwritten, unwritten);
+      }, 1);
       try {
         // Three runs at once, each far larger than every bound.
         const answers = await Promise.all(
@@ -82,6 +94,8 @@ describe('bounds (issue 7): every queue and buffer has one, and pushing back los
       // Results wait behind a gap, but never REORDER_WINDOW of them.
       expect(mostBuffered).toBeLessThan(40);
       expect(mostOpenRuns).toBeLessThanOrEqual(3);
+      expect(mostUnwritten).toBeGreaterThan(0);
+      expect(mostUnwritten).toBeLessThanOrEqual(50);
     });
   });
 

@@ -91,6 +91,7 @@ export class Environment {
   @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000) LINK_QUEUE = 4096;
   @Type(() => Number) @IsInt() @Min(1) @Max(MAX_BATCH_ITEMS) HOP_BATCH_MAX = 64;
   @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000) REORDER_WINDOW = 100_000;
+  @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000) MAX_UNWRITTEN_TASKS = 100_000;
   @Type(() => Number) @IsInt() @Min(1) @Max(10_000) MAX_ACTIVE_RUNS = 8;
   @Type(() => Number) @IsInt() @Min(1) @Max(100_000_000) MAX_ACTIVE_TASKS = 2_000_000;
   @Type(() => Number) @IsInt() @Min(0) @Max(100_000) MAX_QUEUED_RUNS = 16;
@@ -203,6 +204,7 @@ function toSettings(env: Environment): Settings {
     linkQueue: env.LINK_QUEUE,
     hopBatchMax: hopBatchMax(env),
     reorderWindow: env.REORDER_WINDOW,
+    maxUnwrittenTasks: env.MAX_UNWRITTEN_TASKS,
     admission: {
       maxActiveRuns: env.MAX_ACTIVE_RUNS,
       maxActiveTasks: env.MAX_ACTIVE_TASKS,

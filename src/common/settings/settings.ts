@@ -56,6 +56,11 @@ export interface Settings {
    * saver's reorder capacity: a result further ahead of the file is refused for now.
    */
   readonly reorderWindow: number;
+  /**
+   * Tasks sent and not yet written over every run of one client: what the pipeline holds for it,
+   * whatever the number of runs (one run alone may use all of it, up to `reorderWindow`).
+   */
+  readonly maxUnwrittenTasks: number;
   /** Admission control over every run of one client. */
   readonly admission: {
     readonly maxActiveRuns: number;
