@@ -48,7 +48,7 @@ export class ProcessorController {
       handedOff.push(taken.handedOff);
       return ACK;
     });
-    const done = Promise.all(handedOff).then((all) => all.every(Boolean));
+    const done = () => Promise.all(handedOff).then((all) => all.every(Boolean));
     // A refused task was not taken: the message's sender sends it again, so the broker's copy
     // must not wait for it.
     return this.settlement.answerThenSettle(
@@ -66,7 +66,7 @@ export class ProcessorController {
     const { handedOff } = await this.processor.take(task);
     return this.settlement.answerThenSettle<Ack>(
       ACK,
-      handedOff,
+      () => handedOff,
       `run ${task.runId} seq ${task.seq}`,
     );
   }

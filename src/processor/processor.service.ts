@@ -10,6 +10,7 @@ import { randomInt } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { INSTANCE_ID } from '../common/instance-id.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DueQueue } from './due-queue.js';
 import { BoundedSlots, NoSlotError } from '../common/bounded-slots.js';
 import type { Result, ResultReceipt, Task } from '../common/contracts/messages.js';
 import { describeError } from '../common/describe-error.js';
@@ -32,8 +33,14 @@ export class ProcessorService implements BeforeApplicationShutdown, OnApplicatio
   private readonly logger = new Logger(ProcessorService.name);
   /** host:pid, written on every result so that the spread over processor instances shows. */
   readonly id = INSTANCE_ID;
-  /** Tasks taken and not yet handed to the saver, by run and seq. */
-  private readonly inFlight = new Map<string, Promise<boolean>>();
+  /**
+   * Tasks taken and not yet handed to the saver, by run, then seq (no key string per task: at
+   * `PROCESSOR_MAX_HELD` that is a hundred thousand strings).
+   */
+  private readonly inFlight = new Map<string, Map<number, Promise<boolean>>>();
+  private held = 0;
+  /** Every held task's delay, on one timer. */
+  private readonly delays = new DueQueue();
   private readonly room: BoundedSlots;
   private readonly maxDelayMs: number;
   private readonly stopped = new AbortController();
@@ -68,8 +75,7 @@ export class ProcessorService implements BeforeApplicationShutdown, OnApplicatio
         `delayRange ${task.delayRange} s is above this processor's MAX_DELAY (${this.maxDelayMs / 1000} s)`,
       );
     }
-    const key = `${task.runId}:${task.seq}`;
-    const held = this.inFlight.get(key);
+    const held = this.heldTask(task);
     if (held) return { handedOff: held };
     try {
       await this.room.acquire();
@@ -79,22 +85,29 @@ export class ProcessorService implements BeforeApplicationShutdown, OnApplicatio
         `the processor holds ${this.room.held} task(s) (PROCESSOR_MAX_HELD=${this.room.capacity}): ${error.message}`,
       );
     }
-    const again = this.inFlight.get(key);
+    const again = this.heldTask(task);
     if (again) {
       this.room.release();
       return { handedOff: again };
     }
+    let ofRun = this.inFlight.get(task.runId);
+    if (!ofRun) this.inFlight.set(task.runId, (ofRun = new Map<number, Promise<boolean>>()));
+    const seqs = ofRun;
     const work = this.process(task).finally(() => {
-      this.inFlight.delete(key);
+      seqs.delete(task.seq);
+      if (seqs.size === 0 && this.inFlight.get(task.runId) === seqs)
+        this.inFlight.delete(task.runId);
+      this.held--;
       this.room.release();
     });
-    this.inFlight.set(key, work);
+    seqs.set(task.seq, work);
+    this.held++;
     return { handedOff: work };
   }
 
   /** Tasks taken but not yet handed to the saver. */
   get pending(): number {
-    return this.inFlight.size;
+    return this.held;
   }
 
   /** The most tasks held at once since start (never more than PROCESSOR_MAX_HELD). */
@@ -107,17 +120,19 @@ export class ProcessorService implements BeforeApplicationShutdown, OnApplicatio
    * shutdown bound: the rest is the saver's, to write and sync what it was handed.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.inFlight.size === 0) return;
-    this.logger.log(`waiting for ${this.inFlight.size} task(s) in flight`);
+    if (this.held === 0) return;
+    this.logger.log(`waiting for ${this.held} task(s) in flight`);
     const waitMs = Math.floor(this.settings.shutdownTimeoutMs * 0.8);
     const bound = sleep(waitMs, 'timeout' as const, { ref: false });
     const outcome = await Promise.race([
-      Promise.all(this.inFlight.values()).then(() => 'done' as const),
+      Promise.all([...this.inFlight.values()].flatMap((seqs) => [...seqs.values()])).then(
+        () => 'done' as const,
+      ),
       bound,
     ]);
     if (outcome === 'timeout') {
       this.logger.warn(
-        `${this.inFlight.size} task(s) still in flight at shutdown; the client's repair re-sends them`,
+        `${this.held} task(s) still in flight at shutdown; the client's repair re-sends them`,
       );
     }
   }
@@ -125,13 +140,18 @@ export class ProcessorService implements BeforeApplicationShutdown, OnApplicatio
   /** Ends the waits of whatever is still held (its hand-off retries), so nothing outlives the stop. */
   onApplicationShutdown(): void {
     this.stopped.abort();
+    this.delays.wakeAll();
+  }
+
+  private heldTask(task: Task): Promise<boolean> | undefined {
+    return this.inFlight.get(task.runId)?.get(task.seq);
   }
 
   private async process(task: Task): Promise<boolean> {
     const delayMs = randomInt(0, Math.round(task.delayRange * 1000) + 1);
     // No abort listener per task: ten thousand held tasks would make each removal a long scan of
-    // the signal's listeners. An unref'd timer does not hold a stopping process up either.
-    if (delayMs > 0) await sleep(delayMs, undefined, { ref: false });
+    // the signal's listeners; the stop wakes every delay at once instead.
+    if (delayMs > 0) await this.delays.wait(delayMs);
     if (this.stopped.signal.aborted) return false;
     const result: Result = { ...task, processedAt: Date.now(), delayMs, processor: this.id };
     try {

@@ -90,12 +90,12 @@ export class Environment {
   @Type(() => Number) @IsInt() @Min(100) @Max(3_600_000) DELIVERY_TIMEOUT_MS = 60_000;
   @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000) LINK_QUEUE = 4096;
   @Type(() => Number) @IsInt() @Min(1) @Max(MAX_BATCH_ITEMS) HOP_BATCH_MAX = 64;
-  @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000) REORDER_WINDOW = 100_000;
-  @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000) MAX_UNWRITTEN_TASKS = 100_000;
+  @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000) REORDER_WINDOW = 50_000;
+  @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000) MAX_UNWRITTEN_TASKS = 50_000;
   @Type(() => Number) @IsInt() @Min(1) @Max(10_000) MAX_ACTIVE_RUNS = 8;
   @Type(() => Number) @IsInt() @Min(1) @Max(100_000_000) MAX_ACTIVE_TASKS = 2_000_000;
   @Type(() => Number) @IsInt() @Min(0) @Max(100_000) MAX_QUEUED_RUNS = 16;
-  @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000) PROCESSOR_MAX_HELD = 100_000;
+  @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000) PROCESSOR_MAX_HELD = 50_000;
   @Type(() => Number) @IsInt() @Min(1) @Max(100_000) SAVER_MAX_OPEN_RUNS = 256;
   @Type(() => Number) @IsInt() @Min(1) @Max(60_000) RETRY_BASE_MS = 100;
   @Type(() => Number) @IsInt() @Min(1) @Max(600_000) RETRY_MAX_MS = 3000;

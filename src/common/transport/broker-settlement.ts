@@ -19,12 +19,13 @@ export class BrokerSettlement {
   }
 
   /**
-   * `answer` at once; on RabbitMQ also keeps the handler open until `done` is true (false, or a
+   * `answer` at once; on RabbitMQ also keeps the handler open until `done()` is true (false, or a
    * rejection, fails the handler and the message is delivered again). `what` names it in that error.
+   * `done` is called only there: elsewhere nothing waits on the work, so nothing is kept for it.
    */
-  answerThenSettle<A>(answer: A, done: Promise<boolean>, what: string): A | Observable<A> {
+  answerThenSettle<A>(answer: A, done: () => Promise<boolean>, what: string): A | Observable<A> {
     if (!this.holdsUntilDone) return answer;
-    const settled = from(done).pipe(
+    const settled = from(done()).pipe(
       map((ok) => {
         if (!ok) throw new Error(`${what}: not finished`);
       }),
