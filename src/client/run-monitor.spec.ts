@@ -234,6 +234,29 @@ describe(RunMonitor.name, () => {
     expect(run.view().repairRounds).toBe(1);
   });
 
+  it('does not send again a seq answered less than delay_range + REPAIR_GRACE_MS ago, though the file was quiet that long', async () => {
+    const { run } = newRun(2);
+    // Seq 1 is answered now; seq 2 only when the repair looks (it waited for room, say): it may
+    // still be in its delay then, whatever the file did before.
+    const [, second] = sendTasks(run, 2, (seq) => seq === 1);
+    let repaired = false;
+    const saver = fakeSaver(({ pattern, message }) => {
+      if (pattern === Patterns.saverOpen) return status();
+      if (repaired) return status({ state: 'completed', written: 2 });
+      if ((message.missingLimit ?? 0) === 0) return status();
+      if (run.view().acked < 2) run.recordAck(second);
+      return status({ missing: [1, 2] });
+    });
+    const { sender, resends } = fakeSender(() => (repaired = true));
+    const sut = new RunMonitor(settings({ REPAIR_GRACE_MS: '50' }), saver.link, sender);
+
+    const following = sut.follow(run, connections);
+    await untilFinal(run);
+    await following;
+
+    expect(resends.map(({ seqs }) => seqs)).toEqual([[1]]);
+  });
+
   it('starts no repair round when no missing seq has been answered yet', async () => {
     const { run } = newRun(2);
     sendTasks(run, 2, () => false);

@@ -86,7 +86,7 @@ export class RunMonitor {
         }
         // A round counts only when it sent something: a seq still in its first send (waiting
         // out a full processor, say) is on its way, and its own bounds end it if it is stuck.
-        if (await this.repair(run, connections)) fruitlessRounds++;
+        if (await this.repair(run, connections, patienceMs)) fruitlessRounds++;
         quietSince = Date.now();
       }
       await sleep(this.settings.statusPollMs, undefined, { signal: run.signal }).catch(
@@ -118,14 +118,19 @@ export class RunMonitor {
   }
 
   /** Sends again what the saver lacks; answers whether there was anything to send. */
-  private async repair(run: Run, connections: RunConnections): Promise<boolean> {
+  private async repair(
+    run: Run,
+    connections: RunConnections,
+    patienceMs: number,
+  ): Promise<boolean> {
     const status = await this.status(run, REPAIR_BATCH);
     // No answer from the saver: not a round. Its absence is bounded by DELIVERY_TIMEOUT_MS (in
     // `follow`); counted here too, a broker away for REPAIR_ROUNDS × (delay_range +
     // REPAIR_GRACE_MS) failed a run whose saver was back well within DELIVERY_TIMEOUT_MS.
     if (typeof status === 'string') return false;
-    // A seq whose first send is not answered yet is on its way, not missing.
-    const missing = status.missing.filter((seq) => run.wasAnswered(seq));
+    // A seq whose first send is not answered yet is on its way, not missing; so is one answered
+    // less than the patience ago (taken late, it may still be in its delay).
+    const missing = status.missing.filter((seq) => run.answeredAgo(seq, patienceMs));
     if (missing.length === 0) return false;
     run.recordRepairRound();
     this.logger.warn(

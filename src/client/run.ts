@@ -63,7 +63,7 @@ const noPublisher = (): void => undefined;
 
 /**
  * One run as the client sees it. Its counters change only through its methods, and each change is
- * published as a `RunEvent`. Every task it sent is kept in typed arrays (20 bytes a task) so that
+ * published as a `RunEvent`. Every task it sent is kept in typed arrays (24 bytes a task) so that
  * what the saver lacks can be sent again without holding a million objects; they are allocated
  * when the run is admitted, so a queued run costs next to nothing.
  */
@@ -85,8 +85,11 @@ export class Run {
   private idxs = new Uint32Array(0);
   private values = new Int32Array(0);
   private sentAts = new Float64Array(0);
-  /** 1 once the task's first send was answered (acknowledged or given up on). */
-  private answered = new Uint8Array(0);
+  /**
+   * When the task's first send was answered (acknowledged or given up on), in ms since the run was
+   * created, plus 1; 0 while it is not.
+   */
+  private answeredAt = new Uint32Array(0);
   private readonly stopper = new AbortController();
   private readonly whenSettled: Promise<void>;
   private settle!: () => void;
@@ -165,7 +168,7 @@ export class Run {
     this.idxs = new Uint32Array(this.total + 1);
     this.values = new Int32Array(this.total + 1);
     this.sentAts = new Float64Array(this.total + 1);
-    this.answered = new Uint8Array(this.total + 1);
+    this.answeredAt = new Uint32Array(this.total + 1);
     this.moveTo('sending');
   }
 
@@ -194,13 +197,19 @@ export class Run {
     };
   }
 
-  /** Whether the first send of `seq` has been answered: only then is its absence a gap. */
-  wasAnswered(seq: number): boolean {
-    return this.answered[seq] === 1;
+  /**
+   * Whether the first send of `seq` was answered at least `ms` ago: only then is its absence a gap.
+   * Unanswered, it is on its way; and a task acknowledged later than
+   * it was sent (it waited for room at the processor, or for the client's budget) may still be in
+   * its delay well after the file went quiet.
+   */
+  answeredAgo(seq: number, ms: number): boolean {
+    const at = this.answeredAt[seq];
+    return at > 0 && this.createdAt + at - 1 <= Date.now() - ms;
   }
 
   recordAck(task: Task): void {
-    this.answered[task.seq] = 1;
+    this.markAnswered(task.seq);
     this.ackedCount++;
     this.ackMs = Date.now() - task.sentAt;
     this.publish(this.events.acked);
@@ -208,7 +217,7 @@ export class Run {
 
   /** A task given up on after every retry (the repair may still bring it to the file). */
   recordFailure(task: Task, reason: string): void {
-    this.answered[task.seq] = 1;
+    this.markAnswered(task.seq);
     this.failedCount++;
     this.lastError = reason;
     this.publish(this.events.failed);
@@ -282,6 +291,10 @@ export class Run {
     };
   }
 
+  private markAnswered(seq: number): void {
+    this.answeredAt[seq] = Date.now() - this.createdAt + 1;
+  }
+
   private moveTo(state: RunState): void {
     this.state = state;
     this.publish(this.events.state);
@@ -297,7 +310,7 @@ export class Run {
     this.idxs = new Uint32Array(0);
     this.values = new Int32Array(0);
     this.sentAts = new Float64Array(0);
-    this.answered = new Uint8Array(0);
+    this.answeredAt = new Uint32Array(0);
     this.credit.openAll();
     this.moveTo(state);
     this.acknowledge();
