@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClientProxyFactory, type ClientProxy } from '@nestjs/microservices';
-import { EMPTY, from, lastValueFrom, merge, mergeMap, range, type Observable } from 'rxjs';
 import type { Ack, Task } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
 import { describeError } from '../common/describe-error.js';
@@ -17,6 +16,28 @@ import { clientOptions, describePeer } from '../common/transport/transport-optio
 import type { Run } from './run.js';
 
 const randomValue = (): number => Math.floor(Math.random() * 2 ** 31);
+
+/**
+ * Calls `send(0)`, `send(1)`, … `send(count - 1)` in order, at most `window` at a time: `send(at)`
+ * is called only once a slot is free (so whatever it takes when called, a seq, is taken then), and
+ * none is called once `signal` is aborted. Resolves when every call has settled (or it stopped).
+ * A loop of `window` workers rather than an RxJS `mergeMap`: that allocated an inner Observable,
+ * its subscribers and a subscription for every task of every connection. `send` must not reject.
+ */
+export async function inWindow(
+  count: number,
+  window: number,
+  signal: AbortSignal,
+  send: (at: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count && !signal.aborted) await send(next++);
+  };
+  const workers: Promise<void>[] = [];
+  for (let slot = 0; slot < Math.min(window, count); slot++) workers.push(worker());
+  await Promise.all(workers);
+}
 
 /** The connections of one run: one `ClientProxy` per `connection_count`, open while the run lives. */
 export class RunConnections {
@@ -62,12 +83,9 @@ export class TaskSender {
     if (!(await this.opened(run, connections))) return;
     await this.drain(
       run,
-      merge(
-        ...connections.proxies.map((proxy, at) =>
-          range(1, connectionValue).pipe(
-            // mergeMap calls its projection only when a window slot is free: the seq is taken then.
-            mergeMap((idx) => this.sendNext(run, proxy, at + 1, idx), window),
-          ),
+      connections.proxies.map((proxy, at) =>
+        inWindow(connectionValue, window, run.signal, (idx) =>
+          this.sendNext(run, proxy, at + 1, idx + 1),
         ),
       ),
     );
@@ -119,17 +137,9 @@ export class TaskSender {
     const window = this.windowOf(run);
     await this.drain(
       run,
-      merge(
-        ...[...byConnection].map(([conn, tasks]) =>
-          from(tasks).pipe(
-            mergeMap(
-              (task) =>
-                run.signal.aborted
-                  ? EMPTY
-                  : this.deliver(connections.proxies[conn - 1], task, run, 'resent'),
-              window,
-            ),
-          ),
+      [...byConnection].map(([conn, tasks]) =>
+        inWindow(tasks.length, window, run.signal, (at) =>
+          this.deliver(connections.proxies[conn - 1], tasks[at], run, 'resent'),
         ),
       ),
     );
@@ -140,12 +150,12 @@ export class TaskSender {
     return Math.max(1, Math.min(sendWindow, Math.floor(runWindow / run.shape.connectionCount)));
   }
 
-  private async drain(run: Run, sends: Observable<void>): Promise<void> {
+  private async drain(run: Run, sends: readonly Promise<void>[]): Promise<void> {
     // Stopping the run ends the wait at once; requests still in flight settle on their own.
     const stopped = new Promise<void>((resolve) =>
       run.signal.addEventListener('abort', () => resolve(), { once: true }),
     );
-    await Promise.race([lastValueFrom(sends, { defaultValue: undefined }), stopped]);
+    await Promise.race([Promise.all(sends), stopped]);
   }
 
   /** Sends one task; counts it acknowledged (or resent), or failed once every retry is spent. */

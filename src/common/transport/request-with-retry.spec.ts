@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import type { ClientProxy } from '@nestjs/microservices';
+import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { NEVER, Observable, of, throwError, timer, mergeMap } from 'rxjs';
 import { loadSettings } from '../settings/environment.js';
 
@@ -29,6 +29,7 @@ jest.unstable_mockModule('node:timers/promises', () => ({
 
 const {
   backoffMs,
+  requestOnce,
   relayPolicy,
   requestWithRetry,
   retryPolicy,
@@ -285,6 +286,144 @@ describe(requestWithRetry.name, () => {
     stopper.abort();
     await jest.advanceTimersByTimeAsync(0);
     expect(outcome.error).toBeInstanceOf(RequestAbortedError);
+  });
+});
+
+/**
+ * A client that sends as Nest's `ClientProxy` does (its `send()` is the base one), so requests
+ * take the direct path: `connect()`, `createPacket()`, `publish()`; each `publish` is recorded
+ * with its reply callback for the test to answer.
+ */
+class StubClient extends ClientProxy {
+  readonly published: { packet: ReadPacket; reply: (packet: WritePacket) => void }[] = [];
+  forgotten = 0;
+  connecting: Promise<void> = Promise.resolve();
+  failPublish?: unknown;
+
+  connect(): Promise<void> {
+    return this.connecting;
+  }
+
+  close(): void {
+    // Nothing to close.
+  }
+
+  unwrap<T>(): T {
+    return undefined as T;
+  }
+
+  protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    this.published.push({ packet, reply: callback });
+    if (this.failPublish !== undefined) callback({ err: this.failPublish });
+    return () => {
+      this.forgotten++;
+    };
+  }
+
+  protected dispatchEvent<T>(): Promise<T> {
+    return Promise.reject(new Error('no events'));
+  }
+}
+
+describe('a request on a client that sends as ClientProxy does', () => {
+  beforeEach(() => {
+    jest.useFakeTimers();
+  });
+
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('publishes once connected, answers the first reply and forgets the request', async () => {
+    const client = new StubClient();
+    const outcome = start(requestWithRetry(client, PATTERN, { n: 1 }, policy()));
+    await jest.advanceTimersByTimeAsync(0);
+    expect(client.published).toHaveLength(1);
+    expect(client.published[0].packet).toEqual({ pattern: PATTERN, data: { n: 1 } });
+    client.published[0].reply({ response: ACK });
+    client.published[0].reply({ response: 'second', isDisposed: true });
+    await jest.advanceTimersByTimeAsync(0);
+    expect(outcome).toMatchObject({ settled: true, value: ACK });
+    expect(client.forgotten).toBe(1);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('answers a reply that comes with the end of the stream', async () => {
+    const client = new StubClient();
+    const outcome = start(requestOnce(client, PATTERN, 1, 1000));
+    await jest.advanceTimersByTimeAsync(0);
+    client.published[0].reply({ response: ACK, isDisposed: true });
+    await jest.advanceTimersByTimeAsync(0);
+    expect(outcome).toMatchObject({ settled: true, value: ACK });
+  });
+
+  it('fails a stream that ends without an answer', async () => {
+    const client = new StubClient();
+    const outcome = start(requestOnce(client, PATTERN, 1, 1000));
+    await jest.advanceTimersByTimeAsync(0);
+    client.published[0].reply({ isDisposed: true });
+    await jest.advanceTimersByTimeAsync(0);
+    expect((outcome.error as Error).message).toBe(`${PATTERN}: closed without an answer`);
+  });
+
+  it("passes a handler's error on as it came, without retrying it", async () => {
+    const client = new StubClient();
+    const refusal = { status: 'error', message: 'bad task' };
+    const outcome = start(requestWithRetry(client, PATTERN, 1, policy()));
+    await jest.advanceTimersByTimeAsync(0);
+    client.published[0].reply({ err: refusal, isDisposed: true });
+    await jest.advanceTimersByTimeAsync(0);
+    expect(outcome.error).toBe(refusal);
+    expect(client.published).toHaveLength(1);
+  });
+
+  it('retries a failure the client reports while publishing, and forgets the failed request', async () => {
+    const client = new StubClient();
+    client.failPublish = new Error('write EPIPE');
+    const outcome = start(requestWithRetry(client, PATTERN, 1, policy()));
+    await jest.advanceTimersByTimeAsync(0);
+    expect(client.published).toHaveLength(1);
+    expect(client.forgotten).toBe(1);
+    client.failPublish = undefined;
+    await jest.advanceTimersByTimeAsync(100);
+    expect(client.published).toHaveLength(2);
+    client.published[1].reply({ response: ACK });
+    await jest.advanceTimersByTimeAsync(0);
+    expect(outcome).toMatchObject({ settled: true, value: ACK });
+  });
+
+  it('times an attempt out, forgets it, and sends it again', async () => {
+    const client = new StubClient();
+    const outcome = start(requestWithRetry(client, PATTERN, 1, policy()));
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(client.forgotten).toBe(1);
+    await jest.advanceTimersByTimeAsync(100);
+    expect(client.published).toHaveLength(2);
+    client.published[0].reply({ response: 'late' });
+    client.published[1].reply({ response: ACK });
+    await jest.advanceTimersByTimeAsync(0);
+    expect(outcome).toMatchObject({ settled: true, value: ACK });
+  });
+
+  it('publishes nothing for an attempt that timed out while connecting', async () => {
+    const client = new StubClient();
+    let connected!: () => void;
+    client.connecting = new Promise((resolve) => (connected = resolve));
+    const outcome = start(requestOnce(client, PATTERN, 1, 1000));
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(outcome.error).toBeInstanceOf(RequestTimeoutError);
+    connected();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(client.published).toHaveLength(0);
+  });
+
+  it('fails an attempt whose connection failed, as a transport failure that is retried', async () => {
+    const client = new StubClient();
+    client.connecting = Promise.reject(new Error('connect ECONNREFUSED'));
+    const outcome = start(requestWithRetry(client, PATTERN, 1, policy({ attempts: 1 })));
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(outcome.error).toEqual(new Error('connect ECONNREFUSED'));
+    expect(client.published).toHaveLength(0);
   });
 });
 

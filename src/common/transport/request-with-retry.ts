@@ -1,4 +1,4 @@
-import type { ClientProxy } from '@nestjs/microservices';
+import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Settings } from '../settings/settings.js';
 import { isHandlerError, isRetryableRefusal, isUnreachableUpstream } from './refusal.js';
@@ -94,8 +94,9 @@ export class RequestAbortedError extends Error {
  * `send()` with what Nest's transports leave out: a timeout (a TCP reply that never comes would
  * wait forever), retries with backoff within a deadline (a peer that is not up yet, a connection
  * that closed), and waiting while a peer refuses for now. Every receiver is idempotent, so sending
- * a request again is safe. Written with one promise and one timer per attempt rather than an
- * operator chain: it runs for every message of every hop.
+ * a request again is safe. It runs for every message of every hop, so the first attempt (almost
+ * always the only one) costs one promise, one timer and one reply callback; the retry loop starts
+ * only once it failed.
  */
 export function requestWithRetry<R>(
   proxy: ClientProxy,
@@ -104,12 +105,22 @@ export function requestWithRetry<R>(
   policy: RetryPolicy,
   signal?: AbortSignal,
 ): Promise<R> {
-  return withRetry(
-    (timeoutMs) => requestOnce<R>(proxy, pattern, data, timeoutMs),
-    pattern,
-    policy,
-    signal,
-  );
+  if (signal?.aborted) return Promise.reject(new RequestAbortedError(pattern));
+  const startedAt = Date.now();
+  const timeoutMs = attemptTimeoutMs(policy, startedAt + policy.deadlineMs);
+  return new Promise<R>((resolve, reject) => {
+    new Attempt(proxy, pattern, data, timeoutMs, (failed, outcome) => {
+      if (!failed) return resolve(outcome as R);
+      retrying<R>(
+        (ms) => requestOnce<R>(proxy, pattern, data, ms),
+        pattern,
+        policy,
+        signal,
+        startedAt,
+        outcome,
+      ).then(resolve, reject);
+    });
+  });
 }
 
 /**
@@ -118,24 +129,41 @@ export function requestWithRetry<R>(
  * for as long as the policy's patience, anything else is thrown at once. `label` names the
  * request in errors.
  */
-export async function withRetry<R>(
+export function withRetry<R>(
   attempt: (timeoutMs: number) => Promise<R>,
   label: string,
   policy: RetryPolicy,
   signal?: AbortSignal,
 ): Promise<R> {
-  const startedAt = Date.now();
+  return retrying(attempt, label, policy, signal, Date.now(), NO_FAILURE);
+}
+
+/** No attempt has failed yet (an attempt may fail with any value, `undefined` included). */
+const NO_FAILURE: unique symbol = Symbol('no failure');
+
+/** One attempt's time: the policy's, cut at the deadline. */
+const attemptTimeoutMs = (policy: RetryPolicy, deadline: number): number =>
+  Math.max(1, Math.min(policy.timeoutMs, deadline - Date.now()));
+
+/** The retry loop of a request started at `startedAt`, after `failure` when an attempt was made. */
+async function retrying<R>(
+  attempt: (timeoutMs: number) => Promise<R>,
+  label: string,
+  policy: RetryPolicy,
+  signal: AbortSignal | undefined,
+  startedAt: number,
+  failure: unknown,
+): Promise<R> {
   let deadline = startedAt + policy.deadlineMs;
   let failures = 0;
   let refusals = 0;
+  let error = failure;
   for (;;) {
-    if (signal?.aborted) throw new RequestAbortedError(label);
-    const timeoutMs = Math.max(1, Math.min(policy.timeoutMs, deadline - Date.now()));
-    try {
-      return await attempt(timeoutMs);
-    } catch (error) {
+    if (error !== NO_FAILURE) {
       let pauseMs: number;
-      if (isRetryableRefusal(error)) {
+      // A boolean, not the type guard: `error` stays `unknown`, thrown as it came.
+      const refused = isRetryableRefusal(error);
+      if (refused) {
         // The peer answered: a wait past the deadline must not leave the next attempt 1 ms to answer.
         deadline = Date.now() + policy.deadlineMs;
         pauseMs = backoffMs(++refusals, policy);
@@ -149,6 +177,12 @@ export async function withRetry<R>(
       }
       await sleep(pauseMs, undefined, { signal }).catch(() => undefined);
     }
+    if (signal?.aborted) throw new RequestAbortedError(label);
+    try {
+      return await attempt(attemptTimeoutMs(policy, deadline));
+    } catch (caught) {
+      error = caught;
+    }
   }
 }
 
@@ -160,28 +194,108 @@ export function requestOnce<R>(
   timeoutMs: number,
 ): Promise<R> {
   return new Promise<R>((resolve, reject) => {
-    let settled = false;
-    const settle = (finish: () => void): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      subscription?.unsubscribe();
-      finish();
-    };
-    const timer = setTimeout(
-      () => settle(() => reject(new RequestTimeoutError(pattern, timeoutMs))),
-      timeoutMs,
-    );
-    // eslint-disable-next-line prefer-const -- settle() reads it before the assignment completes
-    let subscription: { unsubscribe(): void } | undefined;
-    subscription = proxy.send<R>(pattern, data).subscribe({
-      next: (answer) => settle(() => resolve(answer)),
-      // Passed on as it is (an Error, a string or a plain object): the caller classifies it.
+    new Attempt(proxy, pattern, data, timeoutMs, (failed, outcome) =>
+      // Passed on as it came (an Error, a string or a plain object): the caller classifies it.
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-      error: (error: unknown) => settle(() => reject(error)),
-      complete: () => settle(() => reject(new Error(`${pattern}: closed without an answer`))),
-    });
-    // The answer may have come synchronously, before `subscription` was set.
-    if (settled) subscription.unsubscribe();
+      failed ? reject(outcome) : resolve(outcome as R),
+    );
   });
 }
+
+/**
+ * The steps of `ClientProxy.send()` (Nest's own methods, protected in its typings), taken
+ * without the Observable: `send()` builds a `defer`, a `mergeMap` and an inner Observable with
+ * their subscribers for every request, and a request needs only its first answer.
+ */
+interface NestClientSteps {
+  connect(): Promise<unknown>;
+  createPacket(pattern: string, data: unknown): ReadPacket;
+  publish(packet: ReadPacket, callback: (reply: WritePacket) => void): () => void;
+  serializeError(err: unknown): unknown;
+  serializeResponse(response: unknown): unknown;
+}
+
+/** Only a client that sends as `ClientProxy` does (every one but gRPC's) is spoken to directly. */
+// eslint-disable-next-line @typescript-eslint/unbound-method -- compared, never called
+const proxySend = ClientProxy.prototype.send;
+
+/**
+ * One attempt: settles once, with the first answer, the first error, or a timeout, and then
+ * forgets the request at the client (as unsubscribing from `send()` would).
+ */
+class Attempt {
+  private settled = false;
+  private stop?: () => void;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    proxy: ClientProxy,
+    private readonly pattern: string,
+    data: unknown,
+    private readonly timeoutMs: number,
+    private readonly outcome: (failed: boolean, outcome: unknown) => void,
+  ) {
+    this.timer = setTimeout(expire, timeoutMs, this);
+    if (proxy.send === proxySend) this.publish(proxy as unknown as NestClientSteps, data);
+    else this.subscribe(proxy, data);
+  }
+
+  expire(): void {
+    this.settle(true, new RequestTimeoutError(this.pattern, this.timeoutMs));
+  }
+
+  private publish(client: NestClientSteps, data: unknown): void {
+    let connected: Promise<unknown>;
+    try {
+      connected = client.connect();
+    } catch (error) {
+      return this.settle(true, error);
+    }
+    connected.then(
+      () => {
+        // Settled while connecting (timed out): nothing leaves, as after an unsubscribed send().
+        if (this.settled) return;
+        try {
+          const stop = client.publish(client.createPacket(this.pattern, data), (reply) =>
+            this.reply(client, reply),
+          );
+          // The answer may have come synchronously (a failed write), before `stop` was known.
+          if (this.settled) stop();
+          else this.stop = stop;
+        } catch (error) {
+          this.settle(true, error);
+        }
+      },
+      (error: unknown) => this.settle(true, error),
+    );
+  }
+
+  /** What `ClientProxy.createObserver` makes of a reply, down to its first value. */
+  private reply(client: NestClientSteps, { err, response, isDisposed }: WritePacket): void {
+    if (err) this.settle(true, client.serializeError(err));
+    else if (isDisposed && response === undefined)
+      this.settle(true, new Error(`${this.pattern}: closed without an answer`));
+    else this.settle(false, client.serializeResponse(response));
+  }
+
+  private subscribe(proxy: ClientProxy, data: unknown): void {
+    const subscription = proxy.send<unknown>(this.pattern, data).subscribe({
+      next: (answer) => this.settle(false, answer),
+      error: (error: unknown) => this.settle(true, error),
+      complete: () => this.settle(true, new Error(`${this.pattern}: closed without an answer`)),
+    });
+    // The answer may have come synchronously, before `subscription` was known.
+    if (this.settled) subscription.unsubscribe();
+    else this.stop = () => subscription.unsubscribe();
+  }
+
+  private settle(failed: boolean, outcome: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.stop?.();
+    this.outcome(failed, outcome);
+  }
+}
+
+const expire = (attempt: Attempt): void => attempt.expire();
