@@ -124,6 +124,13 @@ async function startMonolith(variant: SystemVariant, outputDir: string): Promise
 }
 
 /**
+ * The V8 heap cap `npm start` and the Dockerfile give a monolith, and `npm run start:split` and
+ * docker-compose.yml each split process (README, "Memory"): the bench measures what users run.
+ * `--child-node-args` come after it, so one of theirs wins.
+ */
+const HEAP_CAP_MB = { monolith: 256, split: 160 } as const;
+
+/**
  * `node dist-bench/src/main.js` processes on fixed free ports, each running the MODULES of its
  * group: one module each (split), or all four in one (a monolith in its own process).
  */
@@ -169,7 +176,10 @@ async function startProcesses(
         `${variant.name}/${name}`,
         SYSTEM_ENTRY,
         { ...env, MODULES: modules.join(',') },
-        [...nodeArgs],
+        [
+          `--max-old-space-size=${groups.length === 1 ? HEAP_CAP_MB.monolith : HEAP_CAP_MB.split}`,
+          ...nodeArgs,
+        ],
       );
       processes.set(name, child);
       // Brokers: only the client listens on a port; the warm-up run shows the rest is up.
