@@ -23,7 +23,7 @@ COPY --from=build /app/dist ./dist
 RUN mkdir -p /app/data && chown node:node /app/data
 ENV OUTPUT_DIR=/app/data LISTEN_HOST=0.0.0.0
 # V8 heap cap of a monolith (README, "Memory"); docker-compose.yml sets 160 for each split process.
-ENV NODE_OPTIONS=--max-old-space-size=256
+ENV NODE_OPTIONS=--max-old-space-size=512
 USER node
 # client (HTTP), server, processor, saver
 EXPOSE 5000 5001 5002 5003

@@ -128,7 +128,7 @@ async function startMonolith(variant: SystemVariant, outputDir: string): Promise
  * docker-compose.yml each split process (README, "Memory"): the bench measures what users run.
  * `--child-node-args` come after it, so one of theirs wins.
  */
-const HEAP_CAP_MB = { monolith: 256, split: 160 } as const;
+const HEAP_CAP_MB = { monolith: 512, split: 160 } as const;
 
 /**
  * `node dist-bench/src/main.js` processes on fixed free ports, each running the MODULES of its
