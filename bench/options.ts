@@ -110,7 +110,7 @@ export const USAGE = `npm run bench -- [options]
   --delay <seconds>    delay_range of the delay scenario (default 1)
   --out <file>         JSON report path (default bench/results/<ISO date>.json)
   --no-save            do not write the JSON report
-  --child-node-args <a> node options for the split processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
+  --child-node-args=<a> node options for the system's processes, e.g. "--child-node-args=--cpu-prof --cpu-prof-dir=/tmp/p"
   --help
 
 System settings (SEND_WINDOW, LINK_SOCKETS, SAVER_FLUSH_MS, …) come from the environment, as for the
