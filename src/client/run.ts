@@ -199,9 +199,9 @@ export class Run {
 
   /**
    * Whether the first send of `seq` was answered at least `ms` ago: only then is its absence a gap.
-   * Unanswered, it is on its way; and a task acknowledged later than
-   * it was sent (it waited for room at the processor, or for the client's budget) may still be in
-   * its delay well after the file went quiet.
+   * Unanswered, it is on its way; and a task acknowledged later than it was sent (it waited for
+   * room at the processor, or for the client's budget) may still be in its delay well after the
+   * file went quiet.
    */
   answeredAgo(seq: number, ms: number): boolean {
     const at = this.answeredAt[seq];

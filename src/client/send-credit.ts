@@ -45,8 +45,7 @@ export class SendCredit implements BudgetBorrower {
   /** The budget has a slot for this run: one waiter goes, if it still has one with room. */
   offer(): boolean {
     if (this.stopped || this.waiting.length === 0 || this.issued >= this.limit) return false;
-    this.issued++;
-    (this.waiting.shift() as () => void)();
+    this.grant();
     if (this.waiting.length > 0 && this.issued < this.limit) this.budget?.wait(this);
     return true;
   }
@@ -57,10 +56,7 @@ export class SendCredit implements BudgetBorrower {
     const held = this.issued - this.returned;
     this.stopped = true;
     this.limit = Number.POSITIVE_INFINITY;
-    while (this.waiting.length > 0) {
-      this.issued++;
-      (this.waiting.shift() as () => void)();
-    }
+    while (this.waiting.length > 0) this.grant();
     // Last: giving the slots back may serve other runs at once, and this one needs none now.
     this.budget?.release(held);
   }
@@ -79,9 +75,14 @@ export class SendCredit implements BudgetBorrower {
         this.budget?.wait(this);
         return;
       }
-      this.issued++;
-      (this.waiting.shift() as () => void)();
+      this.grant();
     }
+  }
+
+  /** The first waiter goes (its slot in the run's window, and in the budget, is already counted). */
+  private grant(): void {
+    this.issued++;
+    (this.waiting.shift() as () => void)();
   }
 
   /** Returns the slots of the first `upTo` tasks sent (those written, or all once stopped). */

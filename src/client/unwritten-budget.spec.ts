@@ -16,13 +16,19 @@ function sends(credit: SendCredit, count: number): { left: number[] } {
   return { left };
 }
 
+/** A budget of `capacity` and two runs sharing it (windows of 100), each opened at the saver. */
+function twoOpenRuns(capacity: number) {
+  const budget = new UnwrittenBudget(capacity);
+  const a = new SendCredit(100, budget);
+  const b = new SendCredit(100, budget);
+  a.slide(0);
+  b.slide(0);
+  return { budget, a, b };
+}
+
 describe(UnwrittenBudget.name, () => {
   it('holds every run together to its capacity, though each run alone has room', async () => {
-    const budget = new UnwrittenBudget(5);
-    const a = new SendCredit(100, budget);
-    const b = new SendCredit(100, budget);
-    a.slide(0);
-    b.slide(0);
+    const { budget, a, b } = twoOpenRuns(5);
     const sentA = sends(a, 4);
     const sentB = sends(b, 4);
     await settle();
@@ -32,11 +38,7 @@ describe(UnwrittenBudget.name, () => {
   });
 
   it('gives a slot back per line written, to the runs waiting in turn', async () => {
-    const budget = new UnwrittenBudget(2);
-    const a = new SendCredit(100, budget);
-    const b = new SendCredit(100, budget);
-    a.slide(0);
-    b.slide(0);
+    const { budget, a, b } = twoOpenRuns(2);
     const sentA = sends(a, 5);
     const sentB = sends(b, 3);
     await settle();
@@ -62,11 +64,7 @@ describe(UnwrittenBudget.name, () => {
   });
 
   it('takes back every slot of a run that stopped, and serves the others with them', async () => {
-    const budget = new UnwrittenBudget(3);
-    const a = new SendCredit(100, budget);
-    const b = new SendCredit(100, budget);
-    a.slide(0);
-    b.slide(0);
+    const { budget, a, b } = twoOpenRuns(3);
     sends(a, 3);
     const sentB = sends(b, 2);
     a.slide(1); // one written: b gets that slot
@@ -81,11 +79,7 @@ describe(UnwrittenBudget.name, () => {
   });
 
   it('lets a stopped run’s waiters go without slots', async () => {
-    const budget = new UnwrittenBudget(1);
-    const a = new SendCredit(100, budget);
-    const b = new SendCredit(100, budget);
-    a.slide(0);
-    b.slide(0);
+    const { budget, a, b } = twoOpenRuns(1);
     sends(a, 1);
     const sentB = sends(b, 3);
     b.openAll();
@@ -97,11 +91,7 @@ describe(UnwrittenBudget.name, () => {
   });
 
   it('never counts a slot for a run that no longer needs the one it is offered', () => {
-    const budget = new UnwrittenBudget(1);
-    const a = new SendCredit(100, budget);
-    const b = new SendCredit(100, budget);
-    a.slide(0);
-    b.slide(0);
+    const { budget, a, b } = twoOpenRuns(1);
     sends(a, 1);
     sends(b, 1); // b waits for the budget
     b.openAll(); // ... then stops

@@ -10,7 +10,6 @@ import { randomInt } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { INSTANCE_ID } from '../common/instance-id.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DueQueue } from './due-queue.js';
 import { BoundedSlots, NoSlotError } from '../common/bounded-slots.js';
 import type { Result, ResultReceipt, Task } from '../common/contracts/messages.js';
 import { describeError } from '../common/describe-error.js';
@@ -20,6 +19,7 @@ import { ThrottledLog } from '../common/throttled-log.js';
 import { InjectHop } from '../common/transport/hops.js';
 import type { ItemSend } from '../common/transport/peer-link.js';
 import { isHandlerError, isRetryableRefusal, refuseForNow } from '../common/transport/refusal.js';
+import { DueQueue } from './due-queue.js';
 
 /**
  * Processes tasks after their random delay and hands each result to the saver. It holds at most
@@ -38,7 +38,6 @@ export class ProcessorService implements BeforeApplicationShutdown, OnApplicatio
    * `PROCESSOR_MAX_HELD` that is a hundred thousand strings).
    */
   private readonly inFlight = new Map<string, Map<number, Promise<boolean>>>();
-  private held = 0;
   /** Every held task's delay, on one timer. */
   private readonly delays = new DueQueue();
   private readonly room: BoundedSlots;
@@ -90,24 +89,20 @@ export class ProcessorService implements BeforeApplicationShutdown, OnApplicatio
       this.room.release();
       return { handedOff: again };
     }
-    let ofRun = this.inFlight.get(task.runId);
-    if (!ofRun) this.inFlight.set(task.runId, (ofRun = new Map<number, Promise<boolean>>()));
-    const seqs = ofRun;
+    const seqs = this.heldOfRun(task.runId);
     const work = this.process(task).finally(() => {
       seqs.delete(task.seq);
       if (seqs.size === 0 && this.inFlight.get(task.runId) === seqs)
         this.inFlight.delete(task.runId);
-      this.held--;
       this.room.release();
     });
     seqs.set(task.seq, work);
-    this.held++;
     return { handedOff: work };
   }
 
   /** Tasks taken but not yet handed to the saver. */
   get pending(): number {
-    return this.held;
+    return this.room.held;
   }
 
   /** The most tasks held at once since start (never more than PROCESSOR_MAX_HELD). */
@@ -120,8 +115,8 @@ export class ProcessorService implements BeforeApplicationShutdown, OnApplicatio
    * shutdown bound: the rest is the saver's, to write and sync what it was handed.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.held === 0) return;
-    this.logger.log(`waiting for ${this.held} task(s) in flight`);
+    if (this.pending === 0) return;
+    this.logger.log(`waiting for ${this.pending} task(s) in flight`);
     const waitMs = Math.floor(this.settings.shutdownTimeoutMs * 0.8);
     const bound = sleep(waitMs, 'timeout' as const, { ref: false });
     const outcome = await Promise.race([
@@ -132,7 +127,7 @@ export class ProcessorService implements BeforeApplicationShutdown, OnApplicatio
     ]);
     if (outcome === 'timeout') {
       this.logger.warn(
-        `${this.held} task(s) still in flight at shutdown; the client's repair re-sends them`,
+        `${this.pending} task(s) still in flight at shutdown; the client's repair re-sends them`,
       );
     }
   }
@@ -145,6 +140,15 @@ export class ProcessorService implements BeforeApplicationShutdown, OnApplicatio
 
   private heldTask(task: Task): Promise<boolean> | undefined {
     return this.inFlight.get(task.runId)?.get(task.seq);
+  }
+
+  private heldOfRun(runId: string): Map<number, Promise<boolean>> {
+    let seqs = this.inFlight.get(runId);
+    if (!seqs) {
+      seqs = new Map();
+      this.inFlight.set(runId, seqs);
+    }
+    return seqs;
   }
 
   private async process(task: Task): Promise<boolean> {

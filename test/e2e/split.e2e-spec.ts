@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../support/free-port.js';
 import { startRun } from '../support/http.js';
-import { ModuleProcess, waitForHttp } from '../support/module-process.js';
+import { ModuleProcess, splitSystemEnv, waitForHttp } from '../support/module-process.js';
 import { expectOrderedFile } from '../support/ordered-file.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -17,15 +16,7 @@ describe('split over TCP (four processes from the built output)', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ordered-pipeline-split-'));
     env = {
-      OUTPUT_DIR: dir,
-      CLIENT_PORT: String(await freePort()),
-      SERVER_PORT: String(await freePort()),
-      PROCESSOR_PORT: String(await freePort()),
-      SAVER_PORT: String(await freePort()),
-      // Health and metrics on free ports: several of these processes share one machine.
-      SERVER_OPS_PORT: '0',
-      PROCESSOR_OPS_PORT: '0',
-      SAVER_OPS_PORT: '0',
+      ...(await splitSystemEnv(dir)),
       LOG_LEVEL: 'warn',
       RETRY_BASE_MS: '50',
       RETRY_MAX_MS: '500',

@@ -7,7 +7,7 @@ import { assertBrokerUp, resetBroker } from '../support/brokers.js';
 import { freePort } from '../support/free-port.js';
 import { settledRun, startRun } from '../support/http.js';
 import { untilSample } from '../support/metrics.js';
-import { ModuleProcess, waitForHttp } from '../support/module-process.js';
+import { ModuleProcess, splitSystemEnv, waitForHttp } from '../support/module-process.js';
 import { expectOrderedFile } from '../support/ordered-file.js';
 import { startTestSystem } from '../support/test-system.js';
 
@@ -55,18 +55,10 @@ describe.each(CASES)('$transport transport', ({ transport, processors }) => {
     return child;
   };
 
-  /** A split system's settings: its own free ports, health and metrics on any free port. */
+  /** A split system's settings over this transport. */
   const splitEnv = async (): Promise<Record<string, string>> => ({
+    ...(await splitSystemEnv(dir)),
     TRANSPORT: transport,
-    OUTPUT_DIR: dir,
-    CLIENT_PORT: String(await freePort()),
-    SERVER_PORT: String(await freePort()),
-    PROCESSOR_PORT: String(await freePort()),
-    SAVER_PORT: String(await freePort()),
-    // Health and metrics on free ports: several of these processes share one machine.
-    SERVER_OPS_PORT: '0',
-    PROCESSOR_OPS_PORT: '0',
-    SAVER_OPS_PORT: '0',
     LOG_LEVEL: 'log',
   });
 

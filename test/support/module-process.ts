@@ -1,8 +1,26 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { freePort } from './free-port.js';
 
 const ENTRY = resolve('dist/main.js');
+
+/**
+ * What every module process of one split system shares: its output folder, its own free ports, and
+ * health and metrics on any free port (several of these processes share one machine).
+ */
+export async function splitSystemEnv(outputDir: string): Promise<Record<string, string>> {
+  return {
+    OUTPUT_DIR: outputDir,
+    CLIENT_PORT: String(await freePort()),
+    SERVER_PORT: String(await freePort()),
+    PROCESSOR_PORT: String(await freePort()),
+    SAVER_PORT: String(await freePort()),
+    SERVER_OPS_PORT: '0',
+    PROCESSOR_OPS_PORT: '0',
+    SAVER_OPS_PORT: '0',
+  };
+}
 
 /** One module of the split system, as a real process started from the built output. */
 export class ModuleProcess {
