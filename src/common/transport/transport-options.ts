@@ -1,18 +1,12 @@
 import { Logger } from '@nestjs/common';
 import {
-  ClientMqtt,
-  ServerMqtt,
   ServerNats,
-  ClientRedis,
-  ServerRedis,
   ServerRMQ,
   Transport,
   type ClientOptions,
   type CustomClientOptions,
   type MicroserviceOptions,
-  type MqttOptions,
   type OutgoingResponse,
-  type RedisOptions,
 } from '@nestjs/microservices';
 import { describeError } from '../describe-error.js';
 import type { PeerRole, Settings } from '../settings/settings.js';
@@ -21,6 +15,8 @@ import { withExactPatterns } from './exact-patterns.js';
 import { framedSocketClass } from './framed-json-socket.js';
 import { GuardedTcpServer } from './guarded-tcp-server.js';
 import { LocalClient, LocalServer } from './local-transport.js';
+import { SharedSubscriptionMqttServer, StickyReplyMqttClient } from './mqtt-transport.js';
+import { ReconnectingRedisClient, RedisServer, redisOptions } from './redis-transport.js';
 
 /**
  * The one place that knows the transport: turns (settings, role) into the options of a Nest
@@ -162,43 +158,6 @@ class RmqServer extends withExactPatterns(ServerRMQ) {
 }
 
 /**
- * Nest's Redis listener, reconnecting for ever. Nest gives up after `retryAttempts` with a fixed
- * `retryDelay` (and without them, at once: a listener whose broker restarted never came back, and a
- * process with nothing else open exited with code 0). Here: exponential backoff up to 5 s, no end.
- */
-class RedisServer extends withExactPatterns(ServerRedis) {
-  override createRetryStrategy(times: number): undefined | number {
-    return this.isManuallyClosed ? undefined : redisBackoffMs(times);
-  }
-
-  /** Nest quits one connection after the other: when the first fails, the second stays open. */
-  override async close(): Promise<void> {
-    await super.close().catch(() => disconnect(this.pubClient, this.subClient));
-  }
-}
-
-/** Nest's Redis client, reconnecting for ever like `RedisServer`. */
-export class ReconnectingRedisClient extends ClientRedis {
-  override createRetryStrategy(times: number): undefined | number {
-    return this.isManuallyClosed ? undefined : redisBackoffMs(times);
-  }
-
-  /** As `RedisServer.close`: a connection that fails to quit leaves none open behind it. */
-  override async close(): Promise<void> {
-    await super.close().catch(() => disconnect(this.pubClient, this.subClient));
-  }
-}
-
-/** Drops Redis connections at once, whatever state they are in. */
-function disconnect(...connections: unknown[]): void {
-  for (const connection of connections) {
-    (connection as { disconnect?: () => void } | null | undefined)?.disconnect?.();
-  }
-}
-
-const redisBackoffMs = (times: number): number => Math.min(5000, 100 * 2 ** Math.min(times, 6));
-
-/**
  * Whether the transport takes an acknowledgement from the consumer once the message is dealt
  * with (RabbitMQ with noAck: false): then a handler's work must finish before it is acknowledged.
  */
@@ -253,48 +212,3 @@ export function listeningPort(
 }
 
 const groupOf = (role: PeerRole): string => `ordered-pipeline.${role}`;
-
-function redisOptions(url: string): Required<RedisOptions>['options'] {
-  const parsed = new URL(url);
-  const db = Number(parsed.pathname.slice(1) || 0);
-  return {
-    host: parsed.hostname,
-    port: Number(parsed.port || 6379),
-    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
-    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
-    ...(db ? { db } : {}),
-    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
-  };
-}
-
-/**
- * Nest's MQTT server with its request topics taken through a shared subscription
- * (`$share/<group>/<topic>`), so that replicas of a role share its messages instead of each
- * getting all of them. Handlers keep their plain patterns.
- */
-export class SharedSubscriptionMqttServer extends withExactPatterns(ServerMqtt) {
-  constructor(
-    private readonly group: string,
-    options: Required<MqttOptions>['options'],
-  ) {
-    super(options);
-  }
-
-  override getRequestPattern(pattern: string): string {
-    return `$share/${this.group}/${pattern}`;
-  }
-}
-
-/**
- * Nest's MQTT client, keeping its subscription to a reply topic once made. Nest unsubscribes when
- * no request waits and subscribes again for the next one; under load the two race in the MQTT
- * client library and replies are lost (requests then time out and are sent again).
- */
-export class StickyReplyMqttClient extends ClientMqtt {
-  protected override unsubscribeFromChannel(channel: string): void {
-    this.subscriptionsCount.set(
-      channel,
-      Math.max(1, (this.subscriptionsCount.get(channel) ?? 1) - 1),
-    );
-  }
-}

@@ -1,0 +1,86 @@
+import {
+  ClientRedis,
+  ServerRedis,
+  type OutgoingResponse,
+  type ReadPacket,
+  type RedisContext,
+  type RedisOptions,
+} from '@nestjs/microservices';
+import { withExactPatterns } from './exact-patterns.js';
+import { ReplyKey, replyChannelOf } from './private-replies.js';
+
+/** What a listener publishes its replies with (Nest types the ioredis connection as any). */
+interface Publisher {
+  publish(channel: string, message: string): unknown;
+}
+
+/**
+ * Nest's Redis listener, reconnecting for ever and replying to each client on its own channel
+ * (`private-replies.ts`). Nest gives up after `retryAttempts` with a fixed `retryDelay` (and
+ * without them, at once: a listener whose broker restarted never came back, and a process with
+ * nothing else open exited with code 0). Here: exponential backoff up to 5 s, no end.
+ */
+export class RedisServer extends withExactPatterns(ServerRedis) {
+  override createRetryStrategy(times: number): undefined | number {
+    return this.isManuallyClosed ? undefined : redisBackoffMs(times);
+  }
+
+  // Nest's getPublisher (12.1.1), publishing on the channel the request id names.
+  override getPublisher(pub: Publisher, pattern: string, id: string, _ctx?: RedisContext) {
+    const channel = replyChannelOf(this.getReplyPattern(pattern), id, '.');
+    return (response: object) => {
+      const outgoing: OutgoingResponse = Object.assign(response, { id });
+      return pub.publish(channel, JSON.stringify(this.serializer.serialize(outgoing)));
+    };
+  }
+
+  /** Nest quits one connection after the other: when the first fails, the second stays open. */
+  override async close(): Promise<void> {
+    await super.close().catch(() => disconnect(this.pubClient, this.subClient));
+  }
+}
+
+/** Nest's Redis client, reconnecting for ever like `RedisServer`, its replies on its own channel. */
+export class ReconnectingRedisClient extends ClientRedis {
+  private readonly replies = new ReplyKey();
+
+  override getReplyPattern(pattern: string): string {
+    return this.replies.channel(super.getReplyPattern(pattern), '.');
+  }
+
+  protected override assignPacketId(packet: ReadPacket): ReadPacket & { id: string } {
+    return Object.assign(packet, { id: this.replies.nextId() });
+  }
+
+  override createRetryStrategy(times: number): undefined | number {
+    return this.isManuallyClosed ? undefined : redisBackoffMs(times);
+  }
+
+  /** As `RedisServer.close`: a connection that fails to quit leaves none open behind it. */
+  override async close(): Promise<void> {
+    await super.close().catch(() => disconnect(this.pubClient, this.subClient));
+  }
+}
+
+/** Drops Redis connections at once, whatever state they are in. */
+function disconnect(...connections: unknown[]): void {
+  for (const connection of connections) {
+    (connection as { disconnect?: () => void } | null | undefined)?.disconnect?.();
+  }
+}
+
+const redisBackoffMs = (times: number): number => Math.min(5000, 100 * 2 ** Math.min(times, 6));
+
+/** ioredis options from a `redis://` or `rediss://` URL. */
+export function redisOptions(url: string): Required<RedisOptions>['options'] {
+  const parsed = new URL(url);
+  const db = Number(parsed.pathname.slice(1) || 0);
+  return {
+    host: parsed.hostname,
+    port: Number(parsed.port || 6379),
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(db ? { db } : {}),
+    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
