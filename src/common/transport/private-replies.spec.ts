@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import { ReplyKey, replyChannelOf } from './private-replies.js';
 
 describe('private replies', () => {
