@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ClientMqtt, ClientRedis, type CustomTransportStrategy } from '@nestjs/microservices';
+import { connect as natsConnect } from '@nats-io/transport-node';
+import { EmptyResponseException } from '@nestjs/microservices/errors/empty-response.exception.js';
 import { Redis } from 'ioredis';
 import mqtt from 'mqtt';
 import { randomUUID } from 'node:crypto';
@@ -8,6 +10,7 @@ import {
   SharedSubscriptionMqttServer,
   StickyReplyMqttClient,
 } from '../../src/common/transport/mqtt-transport.js';
+import { MuxedInboxNatsClient, NatsServer } from '../../src/common/transport/nats-transport.js';
 import {
   ReconnectingRedisClient,
   RedisServer,
@@ -17,7 +20,7 @@ import { assertBrokerUp } from '../support/brokers.js';
 import { eventually } from '../support/sse.js';
 
 /**
- * On Redis and MQTT a listener replies to each client on the client's own channel, so a reply
+ * How replies find their request on the brokers. On Redis and MQTT a listener replies to each client on the client's own channel, so a reply
  * reaches the one client that asked and no other (`private-replies.ts`). A third subscriber on the
  * real broker listens to every reply channel of the pattern and records where each reply went. A
  * plain Nest client, whose ids name no channel, still gets its replies on the shared one.
@@ -150,5 +153,59 @@ describe.each(CASES)('$name replies', (broker) => {
     expect(await ask(plain, pattern, 'plain')).toHaveLength(REQUESTS);
     await eventually(() => heard.length >= REQUESTS, 'every reply heard by the eavesdropper');
     expect(new Set(heard)).toEqual(new Set([broker.shared(pattern)]));
+  });
+});
+
+/**
+ * On NATS a client takes every reply through one subscription (`<inbox>.*`) instead of one inbox
+ * per request, and finds the request by the subject's last token; NATS's "no responders" (an
+ * empty reply) still reaches its request.
+ */
+describe('nats replies', () => {
+  const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+  const cleanups: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  it('answers each request with its own reply, all on one inbox of the client', async () => {
+    await assertBrokerUp('nats');
+    const pattern = `probe-${randomUUID()}`;
+    const subjects: string[] = [];
+    const eavesdropper = await natsConnect({ servers: NATS_URL });
+    cleanups.push(() => eavesdropper.close());
+    eavesdropper.subscribe('_INBOX.>', {
+      callback: (_error, message) => void subjects.push(message.subject),
+    });
+    await eavesdropper.flush();
+    const listener = new NatsServer({ servers: [NATS_URL], queue: pattern });
+    listener.addHandler(pattern, (data) => Promise.resolve(data), false);
+    await new Promise<void>((resolve) => void listener.listen(() => resolve()));
+    cleanups.push(() => listener.close());
+    const client = new MuxedInboxNatsClient({ servers: [NATS_URL] });
+    cleanups.push(() => client.close());
+    await client.connect();
+
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, n) => firstValueFrom(client.send<number>(pattern, n))),
+    );
+    expect(answers).toEqual(Array.from({ length: 200 }, (_, n) => n));
+    await eventually(() => subjects.length >= 200, 'every reply heard by the eavesdropper');
+    const inboxes = new Set(subjects.map((subject) => subject.slice(0, subject.lastIndexOf('.'))));
+    expect(inboxes.size).toBe(1);
+    // One inbox (`_INBOX.<nuid>`) with a reply subject under it per request.
+    expect([...inboxes][0]).toMatch(/^_INBOX\.[^.]+$/);
+    expect(new Set(subjects).size).toBe(200);
+  });
+
+  it('fails a request nobody listens to with the empty answer of NATS, not a timeout', async () => {
+    await assertBrokerUp('nats');
+    const client = new MuxedInboxNatsClient({ servers: [NATS_URL] });
+    cleanups.push(() => client.close());
+    await client.connect();
+
+    await expect(firstValueFrom(client.send(`nobody-${randomUUID()}`, 1))).rejects.toThrow(
+      EmptyResponseException,
+    );
   });
 });

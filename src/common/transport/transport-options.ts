@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
 import {
-  ServerNats,
   ServerRMQ,
   Transport,
   type ClientOptions,
@@ -15,6 +14,7 @@ import { withExactPatterns } from './exact-patterns.js';
 import { framedSocketClass } from './framed-json-socket.js';
 import { GuardedTcpServer } from './guarded-tcp-server.js';
 import { LocalClient, LocalServer } from './local-transport.js';
+import { MuxedInboxNatsClient, NatsServer } from './nats-transport.js';
 import { SharedSubscriptionMqttServer, StickyReplyMqttClient } from './mqtt-transport.js';
 import { ReconnectingRedisClient, RedisServer, redisOptions } from './redis-transport.js';
 
@@ -43,7 +43,10 @@ export function clientOptions(
         },
       };
     case 'nats':
-      return { transport: Transport.NATS, options: { servers: [brokers.natsUrl] } };
+      return {
+        customClass: MuxedInboxNatsClient as unknown as CustomClientOptions['customClass'],
+        options: { servers: [brokers.natsUrl] },
+      };
     case 'rmq':
       return {
         transport: Transport.RMQ,
@@ -121,9 +124,6 @@ export function serverOptions(settings: Settings, role: PeerRole): MicroserviceO
       };
   }
 }
-
-// Nest's servers, each with the exact-pattern fast path (GuardedTcpServer has it too).
-const NatsServer = withExactPatterns(ServerNats);
 
 /**
  * Nest's RabbitMQ listener, keeping the promise of each reply it publishes. Nest drops it
