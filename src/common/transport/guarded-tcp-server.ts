@@ -1,18 +1,15 @@
 import { Logger } from '@nestjs/common';
 import {
   ServerTCP,
-  TcpContext,
   type BaseRpcContext,
-  type IncomingRequest,
   type ReadPacket,
   type TcpOptions,
-  type TcpSocket,
 } from '@nestjs/microservices';
 import { InvalidTcpDataReceptionException } from '@nestjs/microservices/errors/invalid-tcp-data-reception.exception.js';
 import type { Server as NetServer, Socket } from 'node:net';
-import { isObservable } from 'rxjs';
 import { briefly } from '../briefly.js';
 import { ThrottledLog } from '../throttled-log.js';
+import { withDirectReplies } from './direct-replies.js';
 import { withExactPatterns } from './exact-patterns.js';
 
 export type GuardedTcpOptions = Required<TcpOptions>['options'] & {
@@ -21,7 +18,7 @@ export type GuardedTcpOptions = Required<TcpOptions>['options'] & {
 };
 
 /**
- * Nest's TCP listener (with the exact-pattern fast path), hardened against what a remote peer
+ * Nest's TCP listener (with the exact-pattern fast path and direct replies), hardened against what a remote peer
  * can send it:
  *
  * - at most `maxConnections` open connections, by `net.Server#maxConnections` (Node closes the
@@ -33,15 +30,13 @@ export type GuardedTcpOptions = Required<TcpOptions>['options'] & {
  *
  * The frame limits themselves are the socket's (`FramedJsonSocket`, given as `socketClass`).
  */
-export class GuardedTcpServer extends withExactPatterns(ServerTCP) {
+export class GuardedTcpServer extends withDirectReplies(withExactPatterns(ServerTCP)) {
   private readonly peerLogger = new Logger('TcpListener');
   private readonly peerFaults = new ThrottledLog(this.peerLogger, 'warn');
   private readonly refusedConnections = new ThrottledLog(this.peerLogger, 'warn');
   private readonly unknownEvents = new ThrottledLog(this.peerLogger, 'warn');
 
   private readonly backlog: number;
-  /** Nest's own processing-start hook: any other one makes every request go Nest's way. */
-  private readonly defaultStartHook = this.onProcessingStartHook;
 
   constructor(options: GuardedTcpOptions) {
     super(options);
@@ -76,44 +71,6 @@ export class GuardedTcpServer extends withExactPatterns(ServerTCP) {
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.on('error', (reason: unknown) =>
       this.peerFaults.report(`closed the connection from ${peer}: ${briefly(reason)}`),
-    );
-  }
-
-  /**
-   * Nest's handleMessage (12.1.1) with a short way for a request whose handler answers with a
-   * value, as every handler here does unless it fails: the reply leaves as soon as the value is
-   * there, the very packet Nest sends (`{ response, isDisposed: true, id }`). Nest builds for
-   * every request an Observable pipeline around the value (`transformToObservable`, then `send`'s
-   * catchError, finalize and subscription), a processing-hooks span and a nextTick queue. What
-   * is not a value (a stream, or the Observable an exception filter makes of an error), events,
-   * and every request while processing hooks are set go Nest's way.
-   */
-  override async handleMessage(socket: TcpSocket, rawMessage: unknown): Promise<void> {
-    const packet = (await this.deserializer.deserialize(rawMessage)) as IncomingRequest;
-    const pattern = this.getPatternAsString(packet.pattern);
-    const handler = packet.id === undefined ? null : this.getHandlerByPattern(pattern);
-    if (!handler || this.hasProcessingHooks())
-      return super.handleMessage(socket, packet) as Promise<void>;
-    const context = new TcpContext([socket, pattern, packet.metadata]);
-    const answer: unknown = await handler(packet.data, context);
-    if (!isObservable(answer)) {
-      const reply = { response: answer, isDisposed: true, id: packet.id };
-      socket.sendMessage(this.serializer.serialize(reply));
-      return;
-    }
-    // Typed void, handleRequest returns the promise of its span, as Nest's handleMessage does.
-    await (this.handleRequest(
-      context,
-      () => Promise.resolve(answer),
-      (data) =>
-        socket.sendMessage(this.serializer.serialize(Object.assign(data, { id: packet.id }))),
-    ) as unknown as Promise<void>);
-  }
-
-  private hasProcessingHooks(): boolean {
-    return (
-      this.onProcessingStartHook !== this.defaultStartHook ||
-      (this.onProcessingEndHook as unknown) !== undefined
     );
   }
 

@@ -6,6 +6,7 @@ import {
   type OutgoingResponse,
   type ReadPacket,
 } from '@nestjs/microservices';
+import { withDirectReplies } from './direct-replies.js';
 import { withExactPatterns } from './exact-patterns.js';
 import { ReplyKey, replyChannelOf } from './private-replies.js';
 
@@ -20,7 +21,7 @@ interface Publisher {
  * getting all of them, and replying to each client on its own topic (`private-replies.ts`).
  * Handlers keep their plain patterns.
  */
-export class SharedSubscriptionMqttServer extends withExactPatterns(ServerMqtt) {
+export class SharedSubscriptionMqttServer extends withDirectReplies(withExactPatterns(ServerMqtt)) {
   constructor(
     private readonly group: string,
     options: Required<MqttOptions>['options'],

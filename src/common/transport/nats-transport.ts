@@ -7,10 +7,11 @@ import {
   type WritePacket,
 } from '@nestjs/microservices';
 import { EmptyResponseException } from '@nestjs/microservices/errors/empty-response.exception.js';
+import { withDirectReplies } from './direct-replies.js';
 import { withExactPatterns } from './exact-patterns.js';
 
-/** Nest's NATS listener with the exact-pattern fast path. */
-export const NatsServer = withExactPatterns(ServerNats);
+/** Nest's NATS listener with the exact-pattern fast path and direct replies. */
+export const NatsServer = withDirectReplies(withExactPatterns(ServerNats));
 
 type Answer = (packet: WritePacket) => void;
 

@@ -6,6 +6,7 @@ import {
   type RedisContext,
   type RedisOptions,
 } from '@nestjs/microservices';
+import { withDirectReplies } from './direct-replies.js';
 import { withExactPatterns } from './exact-patterns.js';
 import { ReplyKey, replyChannelOf } from './private-replies.js';
 
@@ -20,7 +21,7 @@ interface Publisher {
  * without them, at once: a listener whose broker restarted never came back, and a process with
  * nothing else open exited with code 0). Here: exponential backoff up to 5 s, no end.
  */
-export class RedisServer extends withExactPatterns(ServerRedis) {
+export class RedisServer extends withDirectReplies(withExactPatterns(ServerRedis)) {
   override createRetryStrategy(times: number): undefined | number {
     return this.isManuallyClosed ? undefined : redisBackoffMs(times);
   }
