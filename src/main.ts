@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { setFlagsFromString } from 'node:v8';
 import { createPinoLogger } from './common/logging/pino-logger.js';
 import { nestLoggerOver } from './common/logging/nest-logger.js';
 import { InvalidSettingsError, loadSettings } from './common/settings/environment.js';
@@ -6,6 +7,14 @@ import type { Settings } from './common/settings/settings.js';
 import { startSystem, type RunningSystem } from './system.js';
 
 const logger = new Logger('Main');
+
+// Under a heap cap below 256 MB (README, "Memory") V8 lets the heap grow only 10 % past what a full
+// collection kept before it marks the whole heap again: a split process did a full collection about
+// every second, a third of its CPU. A heap twice what was kept is what V8 allows an uncapped heap;
+// the cap still bounds it. Node refuses this flag in NODE_OPTIONS, so it is set here; one given to
+// node on its command line wins.
+if (!process.execArgv.some((arg) => arg.startsWith('--heap-growing-percent')))
+  setFlagsFromString('--heap-growing-percent=100');
 
 /**
  * Entry point: `MODULES` (default all four) decides which modules this process runs.
