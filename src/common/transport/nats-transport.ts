@@ -62,6 +62,12 @@ export class MuxedInboxNatsClient extends ClientNats {
     }
   }
 
+  /** Nest fails every waiting request on close; their patterns go with them. */
+  override async close(): Promise<void> {
+    this.patterns.clear();
+    await super.close();
+  }
+
   /** The inbox prefix of this connection, subscribed to once (a closed client gets a new one). */
   private inboxOf(connection: NatsConnection): string {
     if (this.inbox?.connection !== connection) {
