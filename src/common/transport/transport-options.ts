@@ -17,6 +17,7 @@ import { LocalClient, LocalServer } from './local-transport.js';
 import { MuxedInboxNatsClient, NatsServer } from './nats-transport.js';
 import { SharedSubscriptionMqttServer, StickyReplyMqttClient } from './mqtt-transport.js';
 import { ReconnectingRedisClient, RedisServer, redisOptions } from './redis-transport.js';
+import { ThrottledTcpClient } from './tcp-client.js';
 
 /**
  * The one place that knows the transport: turns (settings, role) into the options of a Nest
@@ -32,7 +33,7 @@ export function clientOptions(
   switch (settings.transport) {
     case 'tcp':
       return {
-        transport: Transport.TCP,
+        customClass: ThrottledTcpClient as unknown as CustomClientOptions['customClass'],
         options: {
           ...settings.peers[role],
           // A client reads replies: a saver status lists up to `missingLimit` missing seqs.
