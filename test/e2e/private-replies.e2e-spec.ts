@@ -172,9 +172,11 @@ describe('nats replies', () => {
     await assertBrokerUp('nats');
     const pattern = `probe-${randomUUID()}`;
     const subjects: string[] = [];
+    // A prefix of this test's own: other suites' clients share the broker and its `_INBOX`.
+    const inboxPrefix = `_INBOX_${randomUUID().replaceAll('-', '')}`;
     const eavesdropper = await natsConnect({ servers: NATS_URL });
     cleanups.push(() => eavesdropper.close());
-    eavesdropper.subscribe('_INBOX.>', {
+    eavesdropper.subscribe(`${inboxPrefix}.>`, {
       callback: (_error, message) => void subjects.push(message.subject),
     });
     await eavesdropper.flush();
@@ -182,7 +184,7 @@ describe('nats replies', () => {
     listener.addHandler(pattern, (data) => Promise.resolve(data), false);
     await new Promise<void>((resolve) => void listener.listen(() => resolve()));
     cleanups.push(() => listener.close());
-    const client = new MuxedInboxNatsClient({ servers: [NATS_URL] });
+    const client = new MuxedInboxNatsClient({ servers: [NATS_URL], inboxPrefix });
     cleanups.push(() => client.close());
     await client.connect();
 
@@ -193,8 +195,8 @@ describe('nats replies', () => {
     await eventually(() => subjects.length >= 200, 'every reply heard by the eavesdropper');
     const inboxes = new Set(subjects.map((subject) => subject.slice(0, subject.lastIndexOf('.'))));
     expect(inboxes.size).toBe(1);
-    // One inbox (`_INBOX.<nuid>`) with a reply subject under it per request.
-    expect([...inboxes][0]).toMatch(/^_INBOX\.[^.]+$/);
+    // One inbox (`<prefix>.<nuid>`) with a reply subject under it per request.
+    expect([...inboxes][0]).toMatch(new RegExp(`^${inboxPrefix}\\.[^.]+$`));
     expect(new Set(subjects).size).toBe(200);
   });
 

@@ -76,14 +76,25 @@ export class MuxedInboxNatsClient extends ClientNats {
       );
       connection.subscribe(`${prefix}.*`, {
         callback: (error, message) => {
-          // A subscription that fails (e.g. not permitted) is gone: the next request makes another.
-          if (error) this.inbox = undefined;
+          if (error) this.lose(prefix, error);
           else void this.answer(prefix.length + 1, message);
         },
       });
       this.inbox = { connection, prefix };
     }
     return this.inbox.prefix;
+  }
+
+  /**
+   * A subscription that fails (e.g. not permitted) is closed by the NATS client: every request
+   * waiting on it fails at once with the error, as Nest's inbox per request fails its request, and
+   * the next request subscribes again. An error of an inbox already replaced changes nothing.
+   */
+  private lose(prefix: string, error: Error): void {
+    if (this.inbox?.prefix !== prefix) return;
+    this.inbox = undefined;
+    for (const callback of [...this.routingMap.values()] as Answer[])
+      callback({ err: error, isDisposed: true });
   }
 
   // Nest's createSubscriptionHandler (12.1.1), finding the request by the subject's last token.
@@ -95,11 +106,15 @@ export class MuxedInboxNatsClient extends ClientNats {
       callback({ err: new EmptyResponseException(this.patterns.get(id) ?? ''), isDisposed: true });
       return;
     }
-    const { err, response, isDisposed } = (await this.deserializer.deserialize(message)) as {
-      err?: unknown;
-      response?: unknown;
-      isDisposed?: boolean;
-    };
+    let answer: { err?: unknown; response?: unknown; isDisposed?: boolean };
+    try {
+      answer = (await this.deserializer.deserialize(message)) as typeof answer;
+    } catch (error) {
+      // A reply that is not JSON fails its own request, not the process (Nest's would reject).
+      callback({ err: error, isDisposed: true });
+      return;
+    }
+    const { err, response, isDisposed } = answer;
     callback(isDisposed || err ? { err, response, isDisposed: true } : { err, response });
   }
 }
