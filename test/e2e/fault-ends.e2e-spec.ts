@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { SaverService } from '../../src/saver/saver.service.js';
 import { freePort } from '../support/free-port.js';
 import { getJson, startRun } from '../support/http.js';
-import { ModuleProcess, waitForHttp } from '../support/module-process.js';
+import { builtSystemEnv, ModuleProcess, waitForHttp } from '../support/module-process.js';
 import { expectOrderedFile } from '../support/ordered-file.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
 
@@ -135,13 +135,8 @@ describe('faults end in bounded time with their real cause (issue 8)', () => {
 
   it('stops sending at once on SIGTERM, answers the open request with the truth, and exits', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ordered-pipeline-sigterm-'));
-    const port = await freePort();
     const env = {
-      OUTPUT_DIR: dir,
-      CLIENT_PORT: String(port),
-      SERVER_PORT: String(await freePort()),
-      PROCESSOR_PORT: String(await freePort()),
-      SAVER_PORT: String(await freePort()),
+      ...(await builtSystemEnv(dir)),
       LOG_LEVEL: 'warn',
       SHUTDOWN_TIMEOUT_MS: '3000',
       // A small window: the run is still sending when the signal comes.
@@ -149,7 +144,7 @@ describe('faults end in bounded time with their real cause (issue 8)', () => {
     };
     const system = ModuleProcess.start('client,server,processor,saver', env);
     try {
-      const baseUrl = `http://127.0.0.1:${port}`;
+      const baseUrl = `http://127.0.0.1:${env.CLIENT_PORT}`;
       await waitForHttp(`${baseUrl}/health/live`);
       const answer = startRun(baseUrl, {
         connection_count: 20,
@@ -188,14 +183,9 @@ describe('faults end in bounded time with their real cause (issue 8)', () => {
       preload,
       "process.once('SIGUSR2', () => Promise.reject(new Error('rejected on purpose')));\n",
     );
-    const port = await freePort();
     const system = ModuleProcess.start('client,server,processor,saver', {
+      ...(await builtSystemEnv(dir)),
       NODE_OPTIONS: `--import=${preload}`,
-      OUTPUT_DIR: dir,
-      CLIENT_PORT: String(port),
-      SERVER_PORT: String(await freePort()),
-      PROCESSOR_PORT: String(await freePort()),
-      SAVER_PORT: String(await freePort()),
       LOG_LEVEL: 'log',
       LOG_FORMAT: 'json',
     });

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRun } from '../support/http.js';
-import { ModuleProcess, splitSystemEnv, waitForHttp } from '../support/module-process.js';
+import { ModuleProcess, builtSystemEnv, waitForHttp } from '../support/module-process.js';
 import { expectOrderedFile } from '../support/ordered-file.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -16,7 +16,7 @@ describe('split over TCP (four processes from the built output)', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ordered-pipeline-split-'));
     env = {
-      ...(await splitSystemEnv(dir)),
+      ...(await builtSystemEnv(dir)),
       LOG_LEVEL: 'warn',
       RETRY_BASE_MS: '50',
       RETRY_MAX_MS: '500',

@@ -7,7 +7,7 @@ import { assertBrokerUp, resetBroker } from '../support/brokers.js';
 import { freePort } from '../support/free-port.js';
 import { settledRun, startRun } from '../support/http.js';
 import { untilSample } from '../support/metrics.js';
-import { ModuleProcess, splitSystemEnv, waitForHttp } from '../support/module-process.js';
+import { ModuleProcess, builtSystemEnv, waitForHttp } from '../support/module-process.js';
 import { expectOrderedFile } from '../support/ordered-file.js';
 import { startTestSystem } from '../support/test-system.js';
 
@@ -57,7 +57,7 @@ describe.each(CASES)('$transport transport', ({ transport, processors }) => {
 
   /** A split system's settings over this transport. */
   const splitEnv = async (): Promise<Record<string, string>> => ({
-    ...(await splitSystemEnv(dir)),
+    ...(await builtSystemEnv(dir)),
     TRANSPORT: transport,
     LOG_LEVEL: 'log',
   });

@@ -5,11 +5,24 @@ import { freePort } from './free-port.js';
 
 const ENTRY = resolve('dist/main.js');
 
+type BuiltSystemEnv = Record<
+  | 'OUTPUT_DIR'
+  | 'CLIENT_PORT'
+  | 'SERVER_PORT'
+  | 'PROCESSOR_PORT'
+  | 'SAVER_PORT'
+  | 'SERVER_OPS_PORT'
+  | 'PROCESSOR_OPS_PORT'
+  | 'SAVER_OPS_PORT',
+  string
+>;
+
 /**
- * What every module process of one split system shares: its output folder, its own free ports, and
- * health and metrics on any free port (several of these processes share one machine).
+ * What every process of one system started from the built output shares (four split processes, or
+ * one monolith): its output folder, its own free ports, and health and metrics on any free port
+ * (several of these processes share one machine).
  */
-export async function splitSystemEnv(outputDir: string): Promise<Record<string, string>> {
+export async function builtSystemEnv(outputDir: string): Promise<BuiltSystemEnv> {
   return {
     OUTPUT_DIR: outputDir,
     CLIENT_PORT: String(await freePort()),
