@@ -12,8 +12,8 @@ const logger = new Logger('Main');
 // collection kept before it marks the whole heap again: a split process did a full collection about
 // every second, a third of its CPU. A heap twice what was kept is what V8 allows an uncapped heap;
 // the cap still bounds it. Node refuses this flag in NODE_OPTIONS, so it is set here; one given to
-// node on its command line wins.
-if (!process.execArgv.some((arg) => arg.startsWith('--heap-growing-percent')))
+// node on its command line wins (V8 takes it with dashes or underscores).
+if (!process.execArgv.some((arg) => /^--heap[-_]growing[-_]percent/.test(arg)))
   setFlagsFromString('--heap-growing-percent=100');
 
 /**
