@@ -18,12 +18,19 @@ interface ErrorBody {
 
 /** A run long enough to be caught in progress: 20×100 tasks, each delayed up to 5 s. */
 const LONG_RUN = { connection_count: 20, connection_value: 100, delay_range: 5, wait: 'none' };
+/**
+ * A run that cannot have sent everything when it is cancelled, however fast the machine: it may
+ * send at most REORDER_WINDOW tasks past its written prefix, and 1,900 tasks written would need
+ * 1,900 random delays in [0, 60] s to have ended within the moment before the DELETE.
+ */
+const WINDOW = 100;
+const CANCELLABLE_RUN = { ...LONG_RUN, delay_range: 60 };
 
 describe('runs as a REST resource (monolith over TCP)', () => {
   let sut: TestSystem;
 
   beforeAll(async () => {
-    sut = await startTestSystem();
+    sut = await startTestSystem({ REORDER_WINDOW: String(WINDOW) });
   });
 
   afterAll(async () => {
@@ -121,7 +128,7 @@ describe('runs as a REST resource (monolith over TCP)', () => {
   });
 
   it('DELETE /runs/:runId cancels a run in progress; the saver closes its file', async () => {
-    const { body: started } = await send<RunView>('POST', `${sut.baseUrl}/runs`, LONG_RUN);
+    const { body: started } = await send<RunView>('POST', `${sut.baseUrl}/runs`, CANCELLABLE_RUN);
     const url = `${sut.baseUrl}/runs/${started.runId}`;
     await until<RunView>(url, ({ body }) => body.sent > 0);
     const cancelled = await send<RunView>('DELETE', url);
@@ -181,7 +188,11 @@ describe('admission: a full queue answers 429 with Retry-After', () => {
   let sut: TestSystem;
 
   beforeAll(async () => {
-    sut = await startTestSystem({ MAX_ACTIVE_RUNS: '1', MAX_QUEUED_RUNS: '0' });
+    sut = await startTestSystem({
+      MAX_ACTIVE_RUNS: '1',
+      MAX_QUEUED_RUNS: '0',
+      REORDER_WINDOW: String(WINDOW),
+    });
   });
 
   afterAll(async () => {
@@ -192,7 +203,7 @@ describe('admission: a full queue answers 429 with Retry-After', () => {
   const admitted = async (): Promise<RunView> => {
     const deadline = Date.now() + 20_000;
     for (;;) {
-      const answer = await send<RunView>('POST', `${sut.baseUrl}/runs`, LONG_RUN);
+      const answer = await send<RunView>('POST', `${sut.baseUrl}/runs`, CANCELLABLE_RUN);
       if (answer.status !== 429 || Date.now() > deadline) return answer.body;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
