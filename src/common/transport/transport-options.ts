@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
 import {
   ServerRMQ,
-  Transport,
   type ClientOptions,
   type CustomClientOptions,
   type MicroserviceOptions,
@@ -16,6 +15,8 @@ import { GuardedTcpServer } from './guarded-tcp-server.js';
 import { LocalClient, LocalServer } from './local-transport.js';
 import { MuxedInboxNatsClient, NatsServer } from './nats-transport.js';
 import { SharedSubscriptionMqttServer, StickyReplyMqttClient } from './mqtt-transport.js';
+import { rmqClientOptions, withoutPublisherConfirms } from './rmq-transport.js';
+import type { AmqpConnectionManager } from 'amqp-connection-manager';
 import { ReconnectingRedisClient, RedisServer, redisOptions } from './redis-transport.js';
 import { ThrottledTcpClient } from './tcp-client.js';
 
@@ -49,16 +50,7 @@ export function clientOptions(
         options: { servers: [brokers.natsUrl] },
       };
     case 'rmq':
-      return {
-        transport: Transport.RMQ,
-        // Replies come back on RabbitMQ's direct reply-to, which needs the client's default noAck.
-        options: {
-          urls: [brokers.rmqUrl],
-          queue: groupOf(role),
-          queueOptions: { durable: true },
-          persistent: true,
-        },
-      };
+      return rmqClientOptions(brokers.rmqUrl, groupOf(role), role);
     case 'redis':
       return {
         customClass: ReconnectingRedisClient as unknown as CustomClientOptions['customClass'],
@@ -137,6 +129,11 @@ export function serverOptions(settings: Settings, role: PeerRole): MicroserviceO
  * idempotent), so it is logged, throttled, and nothing else.
  */
 class RmqServer extends withExactPatterns(ServerRMQ) {
+  // Its replies are confirmed by nothing (see `withoutPublisherConfirms`), its acks never are.
+  override async createClient<T>(): Promise<T> {
+    return withoutPublisherConfirms(await super.createClient<AmqpConnectionManager>()) as T;
+  }
+
   private readonly lostReplies = new ThrottledLog(new Logger('RmqServer'), 'warn', 5000);
 
   // Nest's sendMessage (12.1.1), with the publish's promise caught.
