@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HeldResults } from './held-results.js';
 import { RunPipeline, runFilePath } from './run-pipeline.js';
 import { SaverObservers } from './saver-observers.js';
 
@@ -50,6 +51,33 @@ describe(RunPipeline.name, () => {
     await sut.close();
     // Held results are not written on close: they come again through the repair.
     expect(await readFile(runFilePath(dir, 'run-b'), 'utf8')).toBe(line(1));
+  });
+
+  it('holds no more than SAVER_MAX_HELD over all runs, but always takes the next seq of a run', async () => {
+    const held = new HeldResults(2);
+    const a = await RunPipeline.open('run-held-a', 4, { ...options(), held });
+    const b = await RunPipeline.open('run-held-b', 4, { ...options(), held });
+    expect([a.push(3, line(3)), a.push(4, line(4))]).toEqual(['accepted', 'accepted']);
+    expect(held.held).toBe(2);
+    // b's results would wait too: refused for now, until a's are released.
+    expect(b.push(3, line(3))).toBe('saver-full');
+    expect(b.push(1, line(1))).toBe('accepted');
+    expect(b.push(3, line(3))).toBe('saver-full');
+    expect(a.push(2, line(2))).toBe('saver-full');
+    expect(a.push(1, line(1))).toBe('accepted');
+    expect(held.held).toBe(2);
+    expect(b.push(2, line(2))).toBe('accepted');
+    expect(a.push(2, line(2))).toBe('accepted');
+    await a.finished;
+    expect(held.held).toBe(0);
+    expect(b.push(4, line(4))).toBe('accepted');
+    expect(held.held).toBe(1);
+    // A run that stops holding results gives their places back.
+    await b.close();
+    expect(held.held).toBe(0);
+    expect(await readFile(runFilePath(dir, 'run-held-a'), 'utf8')).toBe(
+      [1, 2, 3, 4].map(line).join(''),
+    );
   });
 
   it('picks up a file that holds a prefix and cuts its torn last line', async () => {

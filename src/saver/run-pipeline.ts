@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { bufferTime, concatMap, filter, lastValueFrom, mergeAll, Subject, tap } from 'rxjs';
 import type { SaverRunState, SaverStatus } from '../common/contracts/messages.js';
 import { releaseInOrder, type Sequenced } from './release-in-order.operator.js';
+import type { HeldResults } from './held-results.js';
 import { ReorderBuffer } from './reorder-buffer.js';
 import { RunFile } from './run-file.js';
 import { SaverObservers } from './saver-observers.js';
@@ -18,10 +19,12 @@ export interface PipelineOptions {
   readonly reorderWindow: number;
   /** Told as each result arrives, is released and is written. */
   readonly observers?: SaverObservers;
+  /** What every run of the saver holds together (SAVER_MAX_HELD); this run adds what it holds. */
+  readonly held?: HeldResults;
 }
 
 /** What `RunPipeline.push` makes of a result. */
-export type PushOutcome = 'accepted' | 'duplicate' | 'too-far-ahead';
+export type PushOutcome = 'accepted' | 'duplicate' | 'too-far-ahead' | 'saver-full';
 
 export const runFilePath = (outputDir: string, runId: string): string =>
   join(outputDir, `${runId}.jsonl`);
@@ -41,6 +44,8 @@ export class RunPipeline {
   private state: SaverRunState = 'writing';
   private error?: string;
   private readonly observers: SaverObservers;
+  /** What this run has added to `options.held`: its buffer's size, and 0 once it stopped. */
+  private countedHeld = 0;
   /** Settles when the pipeline has stopped: every released line written and the file closed. */
   readonly finished: Promise<void>;
 
@@ -104,11 +109,20 @@ export class RunPipeline {
       return 'duplicate';
     }
     if (seq >= this.buffer.next + this.options.reorderWindow) return 'too-far-ahead';
+    // Only a result that would wait behind a gap is refused: the next seq always goes through.
+    if (seq > this.buffer.next && this.options.held?.full) return 'saver-full';
     this.lastMessageAt = Date.now();
     const before = this.duplicates;
     if (this.observers.active) this.observers.received(this.runId, seq, delayMs, performance.now());
     this.input.next({ seq, item: line });
+    this.countHeld(this.buffer.size);
     return this.duplicates === before ? 'accepted' : 'duplicate';
+  }
+
+  /** Keeps the saver-wide count in step with what this run holds (`now` results). */
+  private countHeld(now: number): void {
+    this.options.held?.add(now - this.countedHeld);
+    this.countedHeld = now;
   }
 
   /** Milliseconds since the run last received a result (or was opened). */
@@ -163,6 +177,7 @@ export class RunPipeline {
 
   private async stop(): Promise<void> {
     this.input.complete();
+    this.countHeld(0);
     try {
       await this.file.close();
     } catch (error) {
@@ -181,6 +196,7 @@ export class RunPipeline {
     this.error = `writing ${this.file.path} failed: ${reason}`;
     RunPipeline.logger.error(`run ${this.runId}: ${this.error}`);
     this.input.complete();
+    this.countHeld(0);
     await this.file.close().catch(() => undefined);
   }
 }

@@ -14,8 +14,6 @@ import { SaverService } from './saver.service.js';
 @Injectable()
 export class SaverOps implements OnModuleInit, OnModuleDestroy {
   private removers: (() => void)[] = [];
-  /** Results held per run, as the latest release said; a run that holds none is dropped. */
-  private readonly buffered = new Map<string, number>();
 
   constructor(
     private readonly metrics: PipelineMetrics,
@@ -31,12 +29,8 @@ export class SaverOps implements OnModuleInit, OnModuleDestroy {
       this.observers.add({
         written: (_runId, _firstSeq, count) => metrics.resultsWritten.inc(count),
         duplicate: () => metrics.duplicatesDropped.inc(),
-        released: (runId, _firstSeq, _count, buffered) => {
-          if (buffered === 0) this.buffered.delete(runId);
-          else this.buffered.set(runId, buffered);
-        },
       }),
-      metrics.reorderBuffered.add(() => [[{}, this.heldResults()]]),
+      metrics.reorderBuffered.add(() => [[{}, this.saver.heldResults]]),
       metrics.saverOpenRuns.add(() => [[{}, this.saver.openRuns]]),
       this.readiness.add('outputDir', async () => {
         const reason = await outputDirProblem(this.settings.outputDir);
@@ -51,11 +45,5 @@ export class SaverOps implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     for (const remove of this.removers) remove();
-  }
-
-  private heldResults(): number {
-    let held = 0;
-    for (const count of this.buffered.values()) held += count;
-    return held;
   }
 }

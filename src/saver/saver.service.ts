@@ -17,6 +17,7 @@ import type { Settings } from '../common/settings/settings.js';
 import { SETTINGS } from '../common/settings/settings.module.js';
 import { plural } from '../common/plural.js';
 import { refuseForNow } from '../common/transport/refusal.js';
+import { HeldResults } from './held-results.js';
 import { toLine } from './result-line.js';
 import { RunPipeline, runFilePath, type PipelineOptions } from './run-pipeline.js';
 import { countWholeLines } from './run-file.js';
@@ -42,16 +43,19 @@ export class SaverService implements OnModuleDestroy, OnApplicationShutdown {
   private opening: Promise<unknown> = Promise.resolve();
   private readonly ended = new Map<string, SaverStatus>();
   private readonly options: PipelineOptions;
+  private readonly held: HeldResults;
   private readonly idleMs: number;
   private readonly maxOpenRuns: number;
   private readonly sweeper: NodeJS.Timeout;
   private stopping = false;
 
   constructor(@Inject(SETTINGS) settings: Settings, observers: SaverObservers) {
+    this.held = new HeldResults(settings.saver.maxHeld);
     this.options = {
       outputDir: settings.outputDir,
       reorderWindow: settings.reorderWindow,
       observers,
+      held: this.held,
       ...settings.saver,
     };
     this.idleMs = settings.saver.idleMs;
@@ -64,6 +68,11 @@ export class SaverService implements OnModuleDestroy, OnApplicationShutdown {
   /** Run files open now, for the metrics and the tests. */
   get openRuns(): number {
     return this.opened.size;
+  }
+
+  /** Results held behind a gap over every run now, for the metrics and the tests. */
+  get heldResults(): number {
+    return this.held.held;
   }
 
   /** Closes runs that received nothing for SAVER_IDLE_MS; a later message reopens them from the file. */
@@ -97,6 +106,11 @@ export class SaverService implements OnModuleDestroy, OnApplicationShutdown {
     if (outcome === 'too-far-ahead') {
       throw refuseForNow(
         `run ${result.runId}: seq ${result.seq} is REORDER_WINDOW or more ahead of the file`,
+      );
+    }
+    if (outcome === 'saver-full') {
+      throw refuseForNow(
+        `run ${result.runId}: seq ${result.seq} would wait behind a gap, and the saver holds SAVER_MAX_HELD results so`,
       );
     }
     return { accepted: outcome === 'accepted' };

@@ -30,6 +30,7 @@ describe('bounds (issue 7): every queue and buffer has one, and pushing back los
     let mostBuffered = 0;
     let mostOpenRuns = 0;
     let mostUnwritten = 0;
+    let mostHeld = 0;
 
     beforeAll(async () => {
       sut = await startTestSystem({
@@ -43,6 +44,8 @@ describe('bounds (issue 7): every queue and buffer has one, and pushing back los
         LINK_QUEUE: '6',
         LINK_SOCKETS: '2',
         SAVER_MAX_OPEN_RUNS: '3',
+        // Below one run's REORDER_WINDOW: the saver as a whole holds less than one run may.
+        SAVER_MAX_HELD: '25',
       });
       sut.system.get('saver', SaverObservers)?.add({
         released: (_run, _first, _count, buffered) => {
@@ -60,6 +63,7 @@ describe('bounds (issue 7): every queue and buffer has one, and pushing back los
       const runs = sut.system.get('client', RunsService) as RunsService;
       const watch = setInterval(() => {
         mostOpenRuns = Math.max(mostOpenRuns, saver.openRuns);
+        mostHeld = Math.max(mostHeld, saver.heldResults);
         // Counted from the runs themselves, not from the budget's own count.
         const unwritten = runs
           .list({ limit: 10, offset: 0 })
@@ -94,6 +98,9 @@ describe('bounds (issue 7): every queue and buffer has one, and pushing back los
       // Results wait behind a gap, but never REORDER_WINDOW of them.
       expect(mostBuffered).toBeLessThan(40);
       expect(mostOpenRuns).toBeLessThanOrEqual(3);
+      expect(mostHeld).toBeGreaterThan(0);
+      expect(mostHeld).toBeLessThanOrEqual(25);
+      expect(saver.heldResults).toBe(0);
       expect(mostUnwritten).toBeGreaterThan(0);
       expect(mostUnwritten).toBeLessThanOrEqual(50);
     });
@@ -142,6 +149,7 @@ describe('bounds (issue 7): every queue and buffer has one, and pushing back los
         // A task that finds the processor full waits a quarter of this before it is refused.
         REQUEST_TIMEOUT_MS: '400',
         DELIVERY_TIMEOUT_MS: '2000',
+        SAVER_MAX_HELD: '100',
       });
       saver = tcpClient(sut.settings.peers.saver.port);
       processor = tcpClient(sut.settings.peers.processor.port);
@@ -184,6 +192,52 @@ describe('bounds (issue 7): every queue and buffer has one, and pushing back los
       expect(refused).toMatchObject({ status: 'error' });
       expect(await readdir(sut.outputDir)).toEqual([]);
       expect(service.openRuns).toBe(0);
+    });
+
+    it('holds no more results behind gaps than SAVER_MAX_HELD over all runs, refusing the rest for now', async () => {
+      const service = sut.system.get('saver', SaverService) as SaverService;
+      const runIds = ['forged-gaps-1', 'forged-gaps-2', 'forged-gaps-3'];
+      const total = 1000;
+      for (const runId of runIds) {
+        expect(await answerOf(saver, Patterns.saverOpen, { runId, total })).toMatchObject({
+          state: 'writing',
+        });
+      }
+      // Seq 1 never comes: every one of these results would wait behind the gap.
+      const result = (runId: string, seq: number) => ({
+        runId,
+        seq,
+        total,
+        conn: 1,
+        idx: seq,
+        value: 1,
+        sentAt: 1,
+        delayRange: 0,
+        processedAt: 2,
+        delayMs: 0,
+        processor: 'forger:1',
+      });
+      const answers = await Promise.all(
+        runIds.flatMap((runId) =>
+          Array.from({ length: 80 }, (_, at) =>
+            answerOf(saver, Patterns.saverResult, result(runId, at + 2)),
+          ),
+        ),
+      );
+      const taken = answers.filter((answer) => (answer as { accepted?: boolean }).accepted);
+      const refusedForNow = answers.filter(
+        (answer) => (answer as { retryable?: boolean }).retryable === true,
+      );
+      expect(taken).toHaveLength(100);
+      expect(refusedForNow).toHaveLength(140);
+      expect(service.heldResults).toBe(100);
+      // The next seq of a run is never refused: it is written, and what waited behind it follows.
+      expect(await answerOf(saver, Patterns.saverResult, result(runIds[0], 1))).toMatchObject({
+        accepted: true,
+      });
+      expect(service.heldResults).toBeLessThan(100);
+      for (const runId of runIds) await answerOf(saver, Patterns.saverCancel, { runId, total });
+      expect(service.heldResults).toBe(0);
     });
 
     it('holds no more forged tasks than PROCESSOR_MAX_HELD, refusing the rest for now', async () => {

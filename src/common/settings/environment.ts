@@ -97,6 +97,7 @@ export class Environment {
   @Type(() => Number) @IsInt() @Min(0) @Max(100_000) MAX_QUEUED_RUNS = 16;
   @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000) PROCESSOR_MAX_HELD = 50_000;
   @Type(() => Number) @IsInt() @Min(1) @Max(100_000) SAVER_MAX_OPEN_RUNS = 256;
+  @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000) SAVER_MAX_HELD = 100_000;
   @Type(() => Number) @IsInt() @Min(1) @Max(60_000) RETRY_BASE_MS = 100;
   @Type(() => Number) @IsInt() @Min(1) @Max(600_000) RETRY_MAX_MS = 3000;
   @Type(() => Number) @IsInt() @Min(0) @Max(600_000) REPAIR_GRACE_MS = 2000;
@@ -221,6 +222,7 @@ function toSettings(env: Environment): Settings {
       flushMs: env.SAVER_FLUSH_MS,
       idleMs: env.SAVER_IDLE_MS,
       maxOpenRuns: env.SAVER_MAX_OPEN_RUNS,
+      maxHeld: env.SAVER_MAX_HELD,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     tcp: {

@@ -83,6 +83,8 @@ export interface Settings {
     readonly idleMs: number;
     /** Run files open at once; the least recently used is closed first (it reopens on demand). */
     readonly maxOpenRuns: number;
+    /** Results held behind a gap over every run at once; one more that would wait is refused for now. */
+    readonly maxHeld: number;
   };
   readonly shutdownTimeoutMs: number;
   /** Limits at the TCP edge (`TRANSPORT=tcp`); frame sizes as the frame header counts them. */
