@@ -22,8 +22,9 @@ COPY --from=build /app/dist ./dist
 # The saver writes here; a bind mount over it must be writable by uid 1000 (node).
 RUN mkdir -p /app/data && chown node:node /app/data
 ENV OUTPUT_DIR=/app/data LISTEN_HOST=0.0.0.0
-# V8 heap cap of a monolith (README, "Memory"); docker-compose.yml sets 160 for each split process.
-ENV NODE_OPTIONS=--max-old-space-size=512
+# V8 heap cap and young generation of a monolith (README, "Memory"); docker-compose.yml sets a 160 MB
+# cap for each split process.
+ENV NODE_OPTIONS="--max-old-space-size=512 --max-semi-space-size=32"
 USER node
 # client (HTTP), server, processor, saver
 EXPOSE 5000 5001 5002 5003

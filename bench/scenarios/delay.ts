@@ -46,7 +46,7 @@ export async function runDelay(
   const results: DelayResult[] = [];
   for (const variant of variants) {
     log.step(`delay ${seconds} s: ${variant.name}`);
-    const sut = await startUnderTest(variant, { nodeArgs: childNodeArgs });
+    const sut = await startUnderTest(variant, { nodeArgs: childNodeArgs, inProcess: true });
     const inProcess = saverProbeHook(sut);
     try {
       await savedRun(

@@ -18,8 +18,8 @@ export interface E2eResult {
   readonly tasksPerSecond: Summary;
   readonly tasksPerSecondByElapsed: Summary;
   /**
-   * CPU time per process during a run, ms (monolith: the bench process, which holds the system;
-   * split: each module's process). Shows where the time goes.
+   * CPU time per process during a run, ms (the monolith's process, or each module's process).
+   * Shows where the time goes.
    */
   readonly cpuMs: Record<string, Summary>;
 }
@@ -54,7 +54,7 @@ export async function runE2e(
           collectGarbage();
           const cpuBefore = cpuByProcess(sut);
           const { view, wallMs } = await runOverHttp(sut.baseUrl, shape, 0, 'saved');
-          // Before the file check, which runs in this process (the monolith's CPU figure).
+          // Before the file check, which runs in the bench's process.
           for (const [name, ms] of Object.entries(cpuByProcess(sut))) {
             cpu.set(name, [...(cpu.get(name) ?? []), ms - cpuBefore[name]]);
           }

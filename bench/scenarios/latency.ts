@@ -60,7 +60,7 @@ export async function runLatency(
   log: Log,
 ): Promise<LatencyResult> {
   log.step(`latency: ${variant.name}`);
-  const sut = await startUnderTest(variant);
+  const sut = await startUnderTest(variant, { inProcess: true });
   const setProbe = saverProbeHook(sut);
   if (!setProbe) log.detail('no saver probe on this variant (see bench/README.md): estimates only');
   const saver = (await connectClients(port(sut, 'saverPort'), 1))[0];

@@ -45,7 +45,7 @@ export async function runMemory(
   const results: MemoryResult[] = [];
   for (const shape of shapes) {
     log.step(`memory: ${variant.name} ${shapeName(shape)}`);
-    const sut = await startUnderTest(variant, { nodeArgs: childNodeArgs, ownProcess: true });
+    const sut = await startUnderTest(variant, { nodeArgs: childNodeArgs });
     try {
       const startMB = byProcess(sut, (child) => child.memory().rssMB);
       const { wallMs } = await savedRun(sut, shape, 0);

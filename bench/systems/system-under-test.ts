@@ -58,10 +58,12 @@ export interface StartOptions {
   /** Node options of the system's processes (not of an in-process monolith). */
   readonly nodeArgs?: readonly string[];
   /**
-   * A monolith in its own `node dist-bench/src/main.js` process (all four MODULES) rather than in
-   * the bench's process: its peak RSS is then the system's alone.
+   * A monolith in the bench's own process (`startSystem`, no pino logging), for the scenarios that
+   * time each result inside the saver. Otherwise a monolith runs as users run it: its own
+   * `node dist-bench/src/main.js` process (all four modules, `npm start`'s heap cap), so its
+   * figures and its peak RSS are the system's alone.
    */
-  readonly ownProcess?: boolean;
+  readonly inProcess?: boolean;
 }
 
 const SPLIT_ORDER = ['saver', 'processor', 'server', 'client'] as const;
@@ -77,7 +79,7 @@ export async function startUnderTest(
       ? SPLIT_ORDER.map((name) => ({ name, modules: [name] }))
       : [{ name: 'monolith', modules: SPLIT_ORDER }];
   try {
-    return variant.mode === 'monolith' && !options.ownProcess
+    return variant.mode === 'monolith' && options.inProcess
       ? await startMonolith(variant, outputDir)
       : await startProcesses(variant, outputDir, options.nodeArgs ?? [], groups);
   } catch (error) {
@@ -124,11 +126,14 @@ async function startMonolith(variant: SystemVariant, outputDir: string): Promise
 }
 
 /**
- * The V8 heap cap `npm start` and the Dockerfile give a monolith, and `npm run start:split` and
+ * The V8 heap flags `npm start` and the Dockerfile give a monolith, and `npm run start:split` and
  * docker-compose.yml each split process (README, "Memory"): the bench measures what users run.
  * `--child-node-args` come after it, so one of theirs wins.
  */
-const HEAP_CAP_MB = { monolith: 512, split: 160 } as const;
+const HEAP_FLAGS = {
+  monolith: ['--max-old-space-size=512', '--max-semi-space-size=32'],
+  split: ['--max-old-space-size=160'],
+} as const;
 
 /**
  * `node dist-bench/src/main.js` processes on fixed free ports, each running the MODULES of its
@@ -176,10 +181,7 @@ async function startProcesses(
         `${variant.name}/${name}`,
         SYSTEM_ENTRY,
         { ...env, MODULES: modules.join(',') },
-        [
-          `--max-old-space-size=${groups.length === 1 ? HEAP_CAP_MB.monolith : HEAP_CAP_MB.split}`,
-          ...nodeArgs,
-        ],
+        [...(groups.length === 1 ? HEAP_FLAGS.monolith : HEAP_FLAGS.split), ...nodeArgs],
       );
       processes.set(name, child);
       // Brokers: only the client listens on a port; the warm-up run shows the rest is up.

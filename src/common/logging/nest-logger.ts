@@ -1,34 +1,19 @@
-import { RequestMethod, type DynamicModule, type LoggerService } from '@nestjs/common';
-import { Logger, LoggerModule, PinoLogger, type Params } from 'nestjs-pino';
+import {
+  Inject,
+  Module,
+  RequestMethod,
+  type DynamicModule,
+  type LoggerService,
+  type MiddlewareConsumer,
+  type NestModule,
+} from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
+import { pinoHttp, type HttpLogger } from 'pino-http';
 
 /** Probes come every few seconds: logging each would bury the lines that matter. */
 const QUIET_PATHS = /^\/(health\/|metrics)/;
-
-/**
- * nestjs-pino builds one pino-http instance per process, from the parameters of whoever asks
- * first (a logger, or the request middleware): both must be given the same ones.
- */
-const params = (pino: Pino): Params => ({
-  pinoHttp: {
-    logger: pino,
-    autoLogging: {
-      // Fastify's middleware layer strips the matched prefix from `url` while it runs.
-      ignore: (request) =>
-        QUIET_PATHS.test((request as { originalUrl?: string }).originalUrl ?? request.url ?? ''),
-    },
-    // A request line says what was asked and answered, not every header.
-    serializers: {
-      req: (request: { method?: string; url?: string }) => ({
-        method: request.method,
-        url: request.url,
-      }),
-      res: (response: { statusCode?: number }) => ({ statusCode: response.statusCode }),
-    },
-  },
-  // On Fastify the middleware sees no request unless its routes are `{*splat}`.
-  forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
-});
 
 /**
  * A Nest `LoggerService` over the process's pino logger, built outside any module: each
@@ -36,7 +21,50 @@ const params = (pino: Pino): Params => ({
  * so the contexts never replace each other's logger.
  */
 export const nestLoggerOver = (pino: Pino): LoggerService =>
-  new Logger(new PinoLogger(params(pino)), {});
+  new Logger(new PinoLogger({ pinoHttp: { logger: pino } }), {});
+
+const REQUEST_LOGGER = Symbol('pino-http middleware');
+
+/**
+ * pino-http's own middleware, not nestjs-pino's `LoggerModule`: that one runs every request in an
+ * AsyncLocalStorage context, which turns Node's promise hooks on for the whole process and hands
+ * the context to everything the request starts. A run is started by a request, so every promise
+ * of every task paid for it: a monolith ran 100×1000 in 9.5–10.4 s with it, 5.9–6.4 s without.
+ */
+@Module({})
+class RequestLogModule implements NestModule {
+  constructor(@Inject(REQUEST_LOGGER) private readonly middleware: HttpLogger) {}
+
+  configure(consumer: MiddlewareConsumer): void {
+    // On Fastify the middleware sees no request unless its routes are `{*splat}`.
+    consumer.apply(this.middleware).forRoutes({ path: '{*splat}', method: RequestMethod.ALL });
+  }
+}
 
 /** One line per HTTP request (method, path, status, time), for a context that serves HTTP. */
-export const requestLogging = (pino: Pino): DynamicModule => LoggerModule.forRoot(params(pino));
+export const requestLogging = (pino: Pino): DynamicModule => ({
+  module: RequestLogModule,
+  providers: [
+    {
+      provide: REQUEST_LOGGER,
+      useValue: pinoHttp<IncomingMessage, ServerResponse>({
+        logger: pino,
+        autoLogging: {
+          // Fastify's middleware layer strips the matched prefix from `url` while it runs.
+          ignore: (request) =>
+            QUIET_PATHS.test(
+              (request as { originalUrl?: string }).originalUrl ?? request.url ?? '',
+            ),
+        },
+        // A request line says what was asked and answered, not every header.
+        serializers: {
+          req: (request: { method?: string; url?: string }) => ({
+            method: request.method,
+            url: request.url,
+          }),
+          res: (response: { statusCode?: number }) => ({ statusCode: response.statusCode }),
+        },
+      }),
+    },
+  ],
+});
