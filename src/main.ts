@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   // (Node would print it on stderr, outside the JSON lines). The one cause seen — Nest's RabbitMQ
   // listener dropping the promise of each reply, which amqp-connection-manager rejects when the
   // connection breaks or the listener closes before the reply is out — is handled where it
-  // happens (`RmqServer`, transport-options.ts), so nothing is known to reach this on purpose.
+  // happens (`RmqServer`, rmq-transport.ts), so nothing is known to reach this on purpose.
   process.on('unhandledRejection', (reason: unknown) => {
     logger.error(
       `unhandled rejection, exiting: ${reason instanceof Error ? reason.stack : String(reason)}`,

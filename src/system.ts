@@ -23,7 +23,7 @@ import { ThrottledRpcExceptionFilter } from './common/throttled-rpc-exception.fi
 import { BrokerAckInterceptor } from './common/transport/broker-ack.interceptor.js';
 import { assertSoleConsumer } from './common/transport/sole-consumer.js';
 import {
-  acknowledgesToBroker,
+  acknowledgesWhenDone,
   describeListener,
   listeningPort,
   serverOptions,
@@ -47,7 +47,8 @@ const PEER_ROLES: readonly PeerRole[] = ['server', 'processor', 'saver'];
 const START_ORDER: readonly ModuleName[] = ['saver', 'processor', 'server', 'client'];
 
 interface ContextParts {
-  readonly listens?: boolean;
+  /** The role this context's listener serves (none: an HTTP context). */
+  readonly listensAs?: PeerRole;
   readonly imports?: readonly (Type | DynamicModule)[];
   readonly providers?: readonly Provider[];
 }
@@ -70,12 +71,15 @@ class ModuleContext {
         ...(parts.imports ?? []),
       ],
       providers: [
-        // Only where the broker takes acknowledgements: an interceptor costs on every message.
-        ...(acknowledgesToBroker(settings)
+        // Only where the broker's acknowledgement waits for the handler's work: an interceptor
+        // costs on every message.
+        ...(parts.listensAs && acknowledgesWhenDone(settings, parts.listensAs)
           ? [{ provide: APP_INTERCEPTOR, useClass: BrokerAckInterceptor }]
           : []),
         // Only for listeners: an RPC filter catching everything would swallow HTTP errors.
-        ...(parts.listens ? [{ provide: APP_FILTER, useClass: ThrottledRpcExceptionFilter }] : []),
+        ...(parts.listensAs
+          ? [{ provide: APP_FILTER, useClass: ThrottledRpcExceptionFilter }]
+          : []),
         ...(parts.providers ?? []),
       ],
     };
@@ -190,7 +194,7 @@ async function startPeer(
   logging: Logging,
 ): Promise<Settings> {
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(
-    ModuleContext.of(PEER_MODULES[role], settings, ops, { listens: true }),
+    ModuleContext.of(PEER_MODULES[role], settings, ops, { listensAs: role }),
     { ...serverOptions(settings, role), logger: logging.logger, abortOnError: false },
   );
   started.push(startedModule(role, app));

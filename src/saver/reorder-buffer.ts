@@ -25,6 +25,11 @@ export class ReorderBuffer<T> {
     return this.nextSeq;
   }
 
+  /** Whether `seq` was released or is held already (a second copy would be a duplicate). */
+  has(seq: number): boolean {
+    return seq < this.nextSeq || this.waiting.has(seq);
+  }
+
   /** Items held back. */
   get size(): number {
     return this.waiting.size;

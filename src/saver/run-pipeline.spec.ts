@@ -59,6 +59,8 @@ describe(RunPipeline.name, () => {
     const b = await RunPipeline.open('run-held-b', 4, { ...options(), held });
     expect([a.push(3, line(3)), a.push(4, line(4))]).toEqual(['accepted', 'accepted']);
     expect(held.held).toBe(2);
+    // A second copy of a held result is a duplicate, not a refusal.
+    expect(a.push(4, line(4))).toBe('duplicate');
     // b's results would wait too: refused for now, until a's are released.
     expect(b.push(3, line(3))).toBe('saver-full');
     expect(b.push(1, line(1))).toBe('accepted');

@@ -110,7 +110,9 @@ export class RunPipeline {
     }
     if (seq >= this.buffer.next + this.options.reorderWindow) return 'too-far-ahead';
     // Only a result that would wait behind a gap is refused: the next seq always goes through.
-    if (seq > this.buffer.next && this.options.held?.full) return 'saver-full';
+    // A second copy of a held result is a duplicate, not a refusal: its sender is done with it.
+    if (seq > this.buffer.next && !this.buffer.has(seq) && this.options.held?.full)
+      return 'saver-full';
     this.lastMessageAt = Date.now();
     const before = this.duplicates;
     if (this.observers.active) this.observers.received(this.runId, seq, delayMs, performance.now());

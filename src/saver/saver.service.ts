@@ -110,7 +110,7 @@ export class SaverService implements OnModuleDestroy, OnApplicationShutdown {
     }
     if (outcome === 'saver-full') {
       throw refuseForNow(
-        `run ${result.runId}: seq ${result.seq} would wait behind a gap, and the saver holds SAVER_MAX_HELD results so`,
+        `run ${result.runId}: seq ${result.seq} would wait behind a gap, and the saver already holds SAVER_MAX_HELD results that wait`,
       );
     }
     return { accepted: outcome === 'accepted' };

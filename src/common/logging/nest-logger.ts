@@ -27,9 +27,10 @@ const REQUEST_LOGGER = Symbol('pino-http middleware');
 
 /**
  * pino-http's own middleware, not nestjs-pino's `LoggerModule`: that one runs every request in an
- * AsyncLocalStorage context, which turns Node's promise hooks on for the whole process and hands
- * the context to everything the request starts. A run is started by a request, so every promise
- * of every task paid for it: a monolith ran 100×1000 in 9.5–10.4 s with it, 5.9–6.4 s without.
+ * AsyncLocalStorage context, which on Node 20 turns promise hooks on for the whole process, and
+ * hands the context to everything the request starts. A run is started by a request, so every
+ * promise of every task paid for it: a monolith ran 100×1000 in 9.5–10.4 s with it, 5.9–7.8 s
+ * without (docs/NEST12-NOTES.md).
  */
 @Module({})
 class RequestLogModule implements NestModule {

@@ -1,7 +1,9 @@
 import { describe, expect, it, jest } from '@jest/globals';
-import { Transport } from '@nestjs/microservices';
+import { RmqContext, Transport, type WritePacket } from '@nestjs/microservices';
+import { of } from 'rxjs';
 import type { AmqpConnectionManager, CreateChannelOpts } from 'amqp-connection-manager';
 import {
+  RmqServer,
   rmqClientOptions,
   UnconfirmedRmqClient,
   withoutPublisherConfirms,
@@ -49,5 +51,44 @@ describe('RabbitMQ: what is persistent and confirmed', () => {
     withoutPublisherConfirms(manager).createChannel({ json: false, setup });
     manager.createChannel();
     expect(opened).toEqual([{ json: false, setup, confirm: false }, { confirm: false }]);
+  });
+});
+
+describe(RmqServer.name, () => {
+  const message = { fields: { deliveryTag: 7 } };
+
+  /** Runs one request through the listener; answers the packets sent and the calls in order. */
+  async function handle(ackWithReply: boolean, answer: unknown): Promise<string[]> {
+    const calls: string[] = [];
+    const channel = { ack: (acked: unknown) => calls.push(acked === message ? 'ack' : 'ack ?') };
+    const server = new RmqServer(ackWithReply, { urls: ['amqp://127.0.0.1:5672'], queue: 'q' });
+    const context = new RmqContext([message, channel, 'pattern']);
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    server.handleRequest(
+      context,
+      () => Promise.resolve(server.transformToObservable(answer)),
+      async (packet: WritePacket) => {
+        await Promise.resolve();
+        calls.push(
+          packet.isDisposed ? `last ${String(packet.response)}` : `${String(packet.response)}`,
+        );
+        if (packet.isDisposed) setImmediate(done);
+      },
+    );
+    await finished;
+    return calls;
+  }
+
+  it('acknowledges a message once its answer has gone out, when it settles messages itself', async () => {
+    expect(await handle(true, 'Ok')).toEqual(['last Ok', 'ack']);
+  });
+
+  it('acknowledges a streamed answer once, after its last packet', async () => {
+    expect(await handle(true, of('a', 'b'))).toEqual(['a', 'last b', 'ack']);
+  });
+
+  it('leaves the message to the interceptor otherwise', async () => {
+    expect(await handle(false, 'Ok')).toEqual(['last Ok']);
   });
 });

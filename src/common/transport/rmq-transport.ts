@@ -1,11 +1,21 @@
+import { Logger } from '@nestjs/common';
 import type { AmqpConnectionManager, CreateChannelOpts } from 'amqp-connection-manager';
 import {
   ClientRMQ,
+  ServerRMQ,
   Transport,
   type ClientOptions,
   type CustomClientOptions,
+  type OutgoingResponse,
+  type RmqContext,
+  type WritePacket,
 } from '@nestjs/microservices';
+import type { Observable } from 'rxjs';
+import { describeError } from '../describe-error.js';
 import type { PeerRole } from '../settings/settings.js';
+import { ThrottledLog } from '../throttled-log.js';
+import { withDirectReplies } from './direct-replies.js';
+import { withExactPatterns } from './exact-patterns.js';
 
 /**
  * Makes every channel of `manager` a plain channel, without publisher confirms. Nest creates its
@@ -51,4 +61,76 @@ export function rmqClientOptions(
     customClass: UnconfirmedRmqClient as unknown as CustomClientOptions['customClass'],
     options: { ...options, persistent: false },
   };
+}
+
+/**
+ * Nest's RabbitMQ listener, with three changes.
+ * - It keeps the promise of each reply it publishes. Nest drops it (`ServerRMQ.sendMessage`), and
+ *   amqp-connection-manager rejects it when the reply cannot go out: when the listener closes with
+ *   replies still queued ("Channel closed"), or (with publisher confirms, as Nest has them) when
+ *   the connection breaks while the reply waits for its confirm. A broker restart in the middle
+ *   of a run left hundreds of these unhandled. A lost reply is what the caller's
+ *   REQUEST_TIMEOUT_MS and retry are for (receivers are idempotent): logged, throttled, no more.
+ * - Its channels publish without confirms (`withoutPublisherConfirms`).
+ * - A handler's value is answered on the direct path (`withDirectReplies`) and, where nothing but
+ *   the answer settles a message (`ackWithReply`: the server's requests), the message is
+ *   acknowledged as its last reply packet goes out. Elsewhere `BrokerAckInterceptor` settles it
+ *   once the handler's work is done, on Nest's own path. The server's answer on the direct path,
+ *   with no interceptor and no confirm, took split RabbitMQ at 100×100 from about 3,900 to
+ *   4,500–6,000 tasks/s.
+ */
+export class RmqServer extends withDirectReplies(withExactPatterns(ServerRMQ)) {
+  private readonly lostReplies = new ThrottledLog(new Logger('RmqServer'), 'warn', 5000);
+
+  constructor(
+    /** Acknowledges each message as its last reply packet goes out (no interceptor settles it). */
+    private readonly ackWithReply: boolean,
+    options: ConstructorParameters<typeof ServerRMQ>[0],
+  ) {
+    super(options);
+  }
+
+  // Its replies are confirmed by nothing (see `withoutPublisherConfirms`), its acks never are.
+  override async createClient<T>(): Promise<T> {
+    return withoutPublisherConfirms(await super.createClient<AmqpConnectionManager>()) as T;
+  }
+
+  override handleRequest(
+    context: RmqContext,
+    produce: () => Promise<Observable<unknown>>,
+    respond: (packet: WritePacket) => Promise<unknown> | void,
+  ): void {
+    if (!this.ackWithReply) return super.handleRequest(context, produce, respond);
+    const channel = context.getChannelRef() as { ack(message: unknown): void };
+    const message = context.getMessage();
+    return super.handleRequest(context, produce, async (packet) => {
+      await respond(packet);
+      // The last packet of the answer (a value, an error, or a stream's end): the message is done.
+      if (!packet.isDisposed) return;
+      try {
+        channel.ack(message);
+      } catch (error) {
+        // The channel closed meanwhile: the broker delivers the message again on its own.
+        this.lostReplies.report(`a message could not be acknowledged (${describeError(error)})`);
+      }
+    });
+  }
+
+  // Nest's sendMessage (12.1.1), with the publish's promise caught.
+  override sendMessage<T>(message: T, replyTo: string, correlationId: string): void {
+    const { options, ...packet } = this.serializer.serialize(message as OutgoingResponse) as {
+      options?: Record<string, unknown>;
+    };
+    const content = Buffer.from(JSON.stringify(packet));
+    const channel = this.channel as {
+      sendToQueue(queue: string, content: Buffer, options: object): Promise<unknown>;
+    };
+    channel
+      .sendToQueue(replyTo, content, { correlationId, ...options })
+      .catch((error: unknown) =>
+        this.lostReplies.report(
+          `a reply could not be published (${describeError(error)}); its caller times out and sends again`,
+        ),
+      );
+  }
 }

@@ -1,22 +1,15 @@
-import { Logger } from '@nestjs/common';
-import {
-  ServerRMQ,
-  type ClientOptions,
-  type CustomClientOptions,
-  type MicroserviceOptions,
-  type OutgoingResponse,
+import type {
+  ClientOptions,
+  CustomClientOptions,
+  MicroserviceOptions,
 } from '@nestjs/microservices';
-import { describeError } from '../describe-error.js';
 import type { PeerRole, Settings } from '../settings/settings.js';
-import { ThrottledLog } from '../throttled-log.js';
-import { withExactPatterns } from './exact-patterns.js';
 import { framedSocketClass } from './framed-json-socket.js';
 import { GuardedTcpServer } from './guarded-tcp-server.js';
 import { LocalClient, LocalServer } from './local-transport.js';
 import { MuxedInboxNatsClient, NatsServer } from './nats-transport.js';
 import { SharedSubscriptionMqttServer, StickyReplyMqttClient } from './mqtt-transport.js';
-import { rmqClientOptions, withoutPublisherConfirms } from './rmq-transport.js';
-import type { AmqpConnectionManager } from 'amqp-connection-manager';
+import { rmqClientOptions, RmqServer } from './rmq-transport.js';
 import { ReconnectingRedisClient, RedisServer, redisOptions } from './redis-transport.js';
 import { ThrottledTcpClient } from './tcp-client.js';
 
@@ -98,7 +91,7 @@ export function serverOptions(settings: Settings, role: PeerRole): MicroserviceO
       };
     case 'rmq':
       return {
-        strategy: new RmqServer({
+        strategy: new RmqServer(!acknowledgesWhenDone(settings, role), {
           urls: [brokers.rmqUrl],
           queue: groupOf(role),
           queueOptions: { durable: true },
@@ -119,47 +112,20 @@ export function serverOptions(settings: Settings, role: PeerRole): MicroserviceO
 }
 
 /**
- * Nest's RabbitMQ listener, keeping the promise of each reply it publishes. Nest drops it
- * (`ServerRMQ.sendMessage`), and amqp-connection-manager rejects it when the reply cannot go out:
- * when the connection breaks while the reply waits for the broker's confirm (amqplib fails the
- * confirm with "channel closed" before the channel wrapper knows its channel is gone, so the reply
- * is not queued for the next connection), or when the listener closes with replies still queued
- * ("Channel closed"). A broker restart in the middle of a run left hundreds of these unhandled.
- * A lost reply is what the caller's REQUEST_TIMEOUT_MS and retry are for (receivers are
- * idempotent), so it is logged, throttled, and nothing else.
- */
-class RmqServer extends withExactPatterns(ServerRMQ) {
-  // Its replies are confirmed by nothing (see `withoutPublisherConfirms`), its acks never are.
-  override async createClient<T>(): Promise<T> {
-    return withoutPublisherConfirms(await super.createClient<AmqpConnectionManager>()) as T;
-  }
-
-  private readonly lostReplies = new ThrottledLog(new Logger('RmqServer'), 'warn', 5000);
-
-  // Nest's sendMessage (12.1.1), with the publish's promise caught.
-  override sendMessage<T>(message: T, replyTo: string, correlationId: string): void {
-    const { options, ...packet } = this.serializer.serialize(message as OutgoingResponse) as {
-      options?: Record<string, unknown>;
-    };
-    const content = Buffer.from(JSON.stringify(packet));
-    const channel = this.channel as {
-      sendToQueue(queue: string, content: Buffer, options: object): Promise<unknown>;
-    };
-    channel
-      .sendToQueue(replyTo, content, { correlationId, ...options })
-      .catch((error: unknown) =>
-        this.lostReplies.report(
-          `a reply could not be published (${describeError(error)}); its caller times out and sends again`,
-        ),
-      );
-  }
-}
-
-/**
  * Whether the transport takes an acknowledgement from the consumer once the message is dealt
  * with (RabbitMQ with noAck: false): then a handler's work must finish before it is acknowledged.
  */
 export const acknowledgesToBroker = (settings: Settings): boolean => settings.transport === 'rmq';
+
+/**
+ * Whether a listener of `role` acknowledges each message to the broker when its handler's work is
+ * done (`BrokerAckInterceptor`): on RabbitMQ, for the processor (it answers before its work is
+ * done) and the saver. The server's answer is the whole of its work (the processor has taken the
+ * task, or refused it), so its listener acknowledges each message as it sends the reply, on the
+ * direct path (`RmqServer`); a server that dies before leaves the message to another server.
+ */
+export const acknowledgesWhenDone = (settings: Settings, role: PeerRole): boolean =>
+  acknowledgesToBroker(settings) && role !== 'server';
 
 /** Whether replicas of one role share its messages (false: every replica would get every one). */
 export const sharesWorkBetweenReplicas = (settings: Settings): boolean =>
