@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
 import { readdir } from 'node:fs/promises';
 import { lastValueFrom } from 'rxjs';
-import type { Task } from '../../src/common/contracts/messages.js';
+import type { Result, Task } from '../../src/common/contracts/messages.js';
 import { Patterns } from '../../src/common/contracts/patterns.js';
 import { RunsService } from '../../src/client/runs.service.js';
 import { ProcessorService } from '../../src/processor/processor.service.js';
@@ -20,6 +20,21 @@ async function answerOf(proxy: ClientProxy, pattern: string, data: unknown): Pro
     return error;
   }
 }
+
+/** A well-formed result of a run the test made up, as a hostile peer would send it to the saver. */
+const forgedResult = (runId: string, seq: number, total: number): Result => ({
+  runId,
+  seq,
+  total,
+  conn: 1,
+  idx: seq,
+  value: 1,
+  sentAt: 1,
+  delayRange: 0,
+  processedAt: 2,
+  delayMs: 0,
+  processor: 'forger:1',
+});
 
 const tcpClient = (port: number): ClientProxy =>
   ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
@@ -175,20 +190,11 @@ describe('bounds (issue 7): every queue and buffer has one, and pushing back los
       expect(answers.every((answer) => (answer as { state?: string }).state === 'unknown')).toBe(
         true,
       );
-      const result = {
-        runId: 'forged-result',
-        seq: 1,
-        total: 1,
-        conn: 1,
-        idx: 1,
-        value: 1,
-        sentAt: 1,
-        delayRange: 0,
-        processedAt: 2,
-        delayMs: 0,
-        processor: 'forger:1',
-      };
-      const refused = await answerOf(saver, Patterns.saverResult, result);
+      const refused = await answerOf(
+        saver,
+        Patterns.saverResult,
+        forgedResult('forged-result', 1, 1),
+      );
       expect(refused).toMatchObject({ status: 'error' });
       expect(await readdir(sut.outputDir)).toEqual([]);
       expect(service.openRuns).toBe(0);
@@ -204,19 +210,7 @@ describe('bounds (issue 7): every queue and buffer has one, and pushing back los
         });
       }
       // Seq 1 never comes: every one of these results would wait behind the gap.
-      const result = (runId: string, seq: number) => ({
-        runId,
-        seq,
-        total,
-        conn: 1,
-        idx: seq,
-        value: 1,
-        sentAt: 1,
-        delayRange: 0,
-        processedAt: 2,
-        delayMs: 0,
-        processor: 'forger:1',
-      });
+      const result = (runId: string, seq: number) => forgedResult(runId, seq, total);
       const answers = await Promise.all(
         runIds.flatMap((runId) =>
           Array.from({ length: 80 }, (_, at) =>
