@@ -47,7 +47,7 @@ export class ReorderBuffer<T> {
     if (!Number.isSafeInteger(seq) || seq < 1 || seq > this.total) {
       throw new RangeError(`seq ${seq} is outside 1..${this.total}`);
     }
-    if (seq < this.nextSeq || this.waiting.has(seq)) return DUPLICATE;
+    if (this.has(seq)) return DUPLICATE;
     if (seq !== this.nextSeq) {
       this.waiting.set(seq, item);
       return [];
