@@ -50,18 +50,27 @@ export class Admission<T extends Candidate> {
     return this.queue.length;
   }
 
-  /** Admits the run now or queues it; throws `TooManyRunsException` when the queue is full. */
-  offer(run: T): void {
-    if (this.queue.length === 0 && this.fits(run)) {
-      this.start(run);
-      return;
-    }
+  /** Throws `TooManyRunsException` when `offer` would refuse the run: the queue is full. */
+  assertRoom(run: T): void {
+    if (this.queue.length === 0 && this.fits(run)) return;
     if (this.queue.length >= this.limits.maxQueuedRuns) {
       throw new TooManyRunsException(
         `${this.activeRuns} run(s) active and ${this.queue.length} queued: the queue is full ` +
           `(MAX_QUEUED_RUNS=${this.limits.maxQueuedRuns}); retry when a run has ended`,
         5,
       );
+    }
+  }
+
+  /**
+   * Admits the run now or queues it; throws `TooManyRunsException` when the queue is full, unless
+   * `evenIfFull` (a run of an earlier life of the client, which it had accepted already).
+   */
+  offer(run: T, evenIfFull = false): void {
+    if (!evenIfFull) this.assertRoom(run);
+    if (this.queue.length === 0 && this.fits(run)) {
+      this.start(run);
+      return;
     }
     this.queue.push(run);
   }

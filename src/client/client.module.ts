@@ -7,6 +7,7 @@ import { RunRecorder } from './report/run-recorder.js';
 import { RunReports } from './report/run-reports.js';
 import { ClientOps } from './client-ops.js';
 import { RunEvents } from './run-events.js';
+import { RunJournal } from './journal/run-journal.js';
 import { RunLog } from './run-log.js';
 import { RunMonitor } from './run-monitor.js';
 import { RunProgressController } from './run-progress.controller.js';
@@ -21,6 +22,7 @@ import { TooManyRunsFilter } from './too-many-runs.filter.js';
   controllers: [RunsController, RunProgressController, RunReportController],
   providers: [
     RunsService,
+    RunJournal,
     TaskSender,
     RunMonitor,
     RunEvents,

@@ -77,6 +77,7 @@ function newRun(total: number, window = 10) {
   const reached = new Map<string, number>();
   const run = new Run(RUN_ID, { connectionCount: 1, connectionValue: total, delayRange: 0 }, '', {
     reorderWindow: window,
+    seed: 1,
     publish: (event) => {
       if (event.kind === 'state') reached.set(event.run.current, Date.now());
     },
@@ -89,7 +90,7 @@ function newRun(total: number, window = 10) {
 function sendTasks(run: Run, count: number, acked: (seq: number) => boolean): Task[] {
   const tasks: Task[] = [];
   for (let idx = 1; idx <= count; idx++) {
-    const task = run.nextTask(1, idx, idx);
+    const task = run.nextTask(1, idx);
     if (acked(task.seq)) run.recordAck(task);
     tasks.push(task);
   }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SaverRunRef, SaverStatus, SaverStatusQuery } from '../common/contracts/messages.js';
+import { MAX_MISSING_LIMIT } from '../common/contracts/guards.js';
 import { Patterns } from '../common/contracts/patterns.js';
 import { describeError } from '../common/describe-error.js';
 import type { Settings } from '../common/settings/settings.js';
@@ -104,6 +105,41 @@ export class RunMonitor {
       run.noteError(reason);
       this.unavailable.report(`run ${run.runId}: could not open its file: ${reason}`);
       return reason;
+    }
+  }
+
+  /**
+   * For a resumed run, before it sends anything new: asks the saver which of the seqs an earlier
+   * life took it lacks, and sends those again, unchanged (the saver drops any it has by then).
+   * Until the run's file is open (`follow` opens it) there is nothing to ask; a saver away for
+   * DELIVERY_TIMEOUT_MS fails the run, as in `follow`.
+   */
+  async sendAgainAfterRestart(run: Run, connections: RunConnections): Promise<void> {
+    const taken = run.sent;
+    const since = Date.now();
+    while (!run.signal.aborted) {
+      const status = await this.status(run, Math.min(taken, MAX_MISSING_LIMIT));
+      if (typeof status !== 'string' && status.state !== 'unknown') {
+        // Completed, failed or cancelled at the saver: `follow` ends the run with that.
+        if (status.state !== 'writing') return;
+        const missing = status.missing.filter((seq) => seq <= taken);
+        if (missing.length === 0) return;
+        this.logger.log(
+          `run ${run.runId} resumed: sending ${missing.length} task(s) the saver lacks again, ` +
+            `from seq ${missing[0]}`,
+        );
+        await this.sender.resend(run, connections, missing);
+        return;
+      }
+      if (Date.now() - since >= this.settings.deliveryTimeoutMs) {
+        run.fail(
+          `resumed, but the saver did not answer: ${typeof status === 'string' ? status : 'the file is not open'}`,
+        );
+        return;
+      }
+      await sleep(this.settings.statusPollMs, undefined, { signal: run.signal }).catch(
+        () => undefined,
+      );
     }
   }
 

@@ -85,6 +85,16 @@ export class RunViewDto implements RunView {
       'The latest failure on the way (a peer or broker that did not answer), even if it recovered.',
   })
   readonly lastError?: string;
+
+  @ApiProperty({
+    type: 'integer',
+    description:
+      'Starts of the client that found the run unfinished in its journal and resumed it (0: none).',
+  })
+  readonly restarts!: number;
+
+  @ApiPropertyOptional({ description: 'When the run was last resumed (epoch milliseconds).' })
+  readonly resumedAt?: number;
 }
 
 type SameKeys<A, B> = [Exclude<keyof A, keyof B> | Exclude<keyof B, keyof A>] extends [never]

@@ -1,5 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import type { SaverStatus, Task } from '../common/contracts/messages.js';
+import type { TaskColumns } from './journal/journal-frames.js';
+import type { JournaledTasks } from './journal/run-journal.js';
+import { taskValue } from './journal/task-value.js';
 import type { RunEvent, RunEventKind } from './run-events.js';
 import { SendCredit } from './send-credit.js';
 import type { UnwrittenBudget } from './unwritten-budget.js';
@@ -57,6 +60,20 @@ export interface RunView extends RunShape {
   readonly error?: string;
   /** The latest failure on the way (a peer or broker that did not answer), even if it recovered. */
   readonly lastError?: string;
+  /** Starts of the client that found the run unfinished and resumed it (0: none). */
+  readonly restarts: number;
+  /** When it was last resumed (epoch ms). */
+  readonly resumedAt?: number;
+}
+
+/** Where a run stands when a client resumes it: what an earlier life of the client did. */
+export interface RunPast {
+  /** When the run was first accepted (epoch ms). */
+  readonly createdAt: number;
+  readonly restarts: number;
+  readonly resumedAt?: number;
+  /** The seqs it had taken, from the journal: resumed with these, the next seq after them. */
+  readonly tasks?: JournaledTasks;
 }
 
 const noPublisher = (): void => undefined;
@@ -69,7 +86,7 @@ const noPublisher = (): void => undefined;
  */
 export class Run {
   readonly total: number;
-  readonly createdAt = Date.now();
+  readonly createdAt: number;
   private sentCount = 0;
   private ackedCount = 0;
   private failedCount = 0;
@@ -85,6 +102,13 @@ export class Run {
   private idxs = new Uint32Array(0);
   private values = new Int32Array(0);
   private sentAts = new Float64Array(0);
+  /** The idx each connection sends next (1-based connections; 0 unused). */
+  private nextIdx = new Uint32Array(0);
+  private readonly restarts: number;
+  private readonly resumedAt?: number;
+  private past?: JournaledTasks;
+  /** The final view of a run of an earlier life, read back from the journal. */
+  private frozen?: RunView;
   /**
    * When the task's first send was answered (acknowledged or given up on), in ms since the run was
    * created, plus 1; 0 while it is not.
@@ -109,12 +133,21 @@ export class Run {
     private file: string,
     options: {
       reorderWindow: number;
+      /** Task values are `taskValue(seed, conn, idx)`: the same in every life of the client. */
+      seed: number;
       /** Shared with the client's other runs: what they all hold unwritten, at most. */
       budget?: UnwrittenBudget;
       publish?: (event: RunEvent) => void;
+      /** What earlier lives of the client did, for a run that is resumed. */
+      past?: RunPast;
     },
   ) {
     this.total = shape.connectionCount * shape.connectionValue;
+    this.seed = options.seed;
+    this.createdAt = options.past?.createdAt ?? Date.now();
+    this.restarts = options.past?.restarts ?? 0;
+    this.resumedAt = options.past?.resumedAt;
+    this.past = options.past?.tasks;
     // Every request of the run that waits (a retry's backoff, a send) listens for the run's end.
     setMaxListeners(0, this.stopper.signal);
     this.credit = new SendCredit(options.reorderWindow, options.budget);
@@ -133,12 +166,48 @@ export class Run {
     };
   }
 
+  /**
+   * A run of an earlier life that had ended: it answers its final view and nothing else happens
+   * to it.
+   */
+  static ended(view: RunView, seed: number, createdAt: number): Run {
+    const run = new Run(view.runId, view, view.file, {
+      reorderWindow: 1,
+      seed,
+      past: { createdAt, restarts: view.restarts },
+    });
+    run.frozen = view;
+    run.state = view.state;
+    run.stopper.abort();
+    run.acknowledge();
+    run.settle();
+    return run;
+  }
+
+  readonly seed: number;
+
   get sent(): number {
     return this.sentCount;
   }
 
   get current(): RunState {
     return this.state;
+  }
+
+  /** Whether the run resumes an earlier life's tasks (it has seqs it must check at the saver). */
+  get resumed(): boolean {
+    return this.restarts > 0 && this.sentCount > 0;
+  }
+
+  /** The idx the connection sends next: 1, or the one after its last journaled task. */
+  firstIdx(conn: number): number {
+    return this.nextIdx[conn] || 1;
+  }
+
+  /** The tasks taken so far, by seq, while the run is live (for the journal). */
+  get taskColumns(): TaskColumns | undefined {
+    if (this.conns.length === 0) return undefined;
+    return { conns: this.conns, idxs: this.idxs, sentAts: this.sentAts };
   }
 
   /** Aborted when the run is cancelled, interrupted or has ended: nothing more is sent for it. */
@@ -164,20 +233,43 @@ export class Run {
   /** The run leaves the queue and starts sending. */
   admit(): void {
     if (this.state !== 'queued') return;
-    this.conns = new Uint32Array(this.total + 1);
-    this.idxs = new Uint32Array(this.total + 1);
+    const past = this.past;
+    this.past = undefined;
+    this.conns = past?.columns.conns ?? new Uint32Array(this.total + 1);
+    this.idxs = past?.columns.idxs ?? new Uint32Array(this.total + 1);
+    this.sentAts = past?.columns.sentAts ?? new Float64Array(this.total + 1);
     this.values = new Int32Array(this.total + 1);
-    this.sentAts = new Float64Array(this.total + 1);
     this.answeredAt = new Uint32Array(this.total + 1);
+    this.nextIdx = new Uint32Array(this.shape.connectionCount + 1);
+    if (past) this.takeBack(past.count);
     this.moveTo('sending');
   }
 
+  /**
+   * The seqs an earlier life took are this run's again: each connection goes on after its last
+   * one, and each counts as acknowledged and answered now (what the saver lacks of them is sent
+   * again at once and counted in `resent`; the repair may send one again once the patience is
+   * over, as for any task whose result never came).
+   */
+  private takeBack(count: number): void {
+    const answered = Date.now() - this.createdAt + 1;
+    for (let seq = 1; seq <= count; seq++) {
+      const conn = this.conns[seq];
+      this.values[seq] = taskValue(this.seed, conn, this.idxs[seq]);
+      this.nextIdx[conn] = Math.max(this.nextIdx[conn], this.idxs[seq] + 1);
+      this.answeredAt[seq] = answered;
+    }
+    this.sentCount = count;
+    this.ackedCount = count;
+    this.credit.resume(count);
+  }
+
   /** Takes the next seq (the run's one counter) and records the task sent with it. */
-  nextTask(conn: number, idx: number, value: number): Task {
+  nextTask(conn: number, idx: number): Task {
     const seq = ++this.sentCount;
     this.conns[seq] = conn;
     this.idxs[seq] = idx;
-    this.values[seq] = value;
+    this.values[seq] = taskValue(this.seed, conn, idx);
     this.sentAts[seq] = Date.now();
     this.publish(this.events.sent);
     return this.task(seq);
@@ -269,6 +361,7 @@ export class Run {
   }
 
   view(): RunView {
+    if (this.frozen) return this.frozen;
     return {
       runId: this.runId,
       ...this.shape,
@@ -288,6 +381,8 @@ export class Run {
       stalledMs: this.saver?.stalledMs ?? 0,
       ...(this.error === undefined ? {} : { error: this.error }),
       ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
+      restarts: this.restarts,
+      ...(this.resumedAt === undefined ? {} : { resumedAt: this.resumedAt }),
     };
   }
 
@@ -311,6 +406,7 @@ export class Run {
     this.values = new Int32Array(0);
     this.sentAts = new Float64Array(0);
     this.answeredAt = new Uint32Array(0);
+    this.past = undefined;
     this.credit.openAll();
     this.moveTo(state);
     this.acknowledge();

@@ -137,7 +137,7 @@ export class RunsController {
     reply: FastifyReply,
     status: HttpStatus,
   ): Promise<RunViewDto> {
-    const run = this.runs.start({
+    const run = await this.runs.start({
       connectionCount: request.connection_count,
       connectionValue: request.connection_value,
       delayRange: request.delay_range,

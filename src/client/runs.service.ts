@@ -1,24 +1,30 @@
 import {
   Inject,
   Injectable,
+  Logger,
   ServiceUnavailableException,
   type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnModuleInit,
 } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { describeError } from '../common/describe-error.js';
 import type { Settings } from '../common/settings/settings.js';
 import { SETTINGS } from '../common/settings/settings.module.js';
+import { plural } from '../common/plural.js';
 import { Admission } from './admission.js';
+import { RunJournal, type JournaledRun } from './journal/run-journal.js';
+import { newSeed } from './journal/task-value.js';
+import { RunRecorder } from './report/run-recorder.js';
 import { newRunId } from './run-id.js';
 import { RunEvents } from './run-events.js';
 import { RunMonitor } from './run-monitor.js';
-import { isFinal, Run, type RunShape, type RunState } from './run.js';
+import { isFinal, Run, type RunPast, type RunShape, type RunState } from './run.js';
 import { TaskSender } from './task-sender.js';
 import { UnwrittenBudget } from './unwritten-budget.js';
 
-/** Runs kept for `GET /runs` and `GET /runs/:runId`; the oldest ended ones are forgotten first. */
-const REMEMBERED_RUNS = 1000;
+const DAY_MS = 86_400_000;
 
 export interface RunListQuery {
   readonly state?: RunState;
@@ -36,10 +42,16 @@ export interface RunPage {
 
 /**
  * Starts runs (through admission control), keeps them from the request until the last line is on
- * disk, lists and cancels them.
+ * disk, lists and cancels them. Every run is in the journal (`RunJournal`): a client that starts
+ * takes back the history and resumes the runs an earlier life left unfinished.
  */
 @Injectable()
-export class RunsService implements BeforeApplicationShutdown {
+export class RunsService
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
+{
+  private readonly logger = new Logger(RunsService.name);
+  /** What the journal held at start, until the runs are restored. */
+  private journaled: JournaledRun[] = [];
   /** In creation order: the newest last. */
   private readonly runs = new Map<string, Run>();
   private readonly active = new Set<Promise<void>>();
@@ -53,25 +65,81 @@ export class RunsService implements BeforeApplicationShutdown {
     private readonly sender: TaskSender,
     private readonly monitor: RunMonitor,
     private readonly events: RunEvents,
+    private readonly journal: RunJournal,
+    private readonly recorder: RunRecorder,
   ) {
     this.unwritten = new UnwrittenBudget(settings.maxUnwrittenTasks);
     this.admission = new Admission<Run>(settings.admission, (run) => this.launch(run));
   }
 
+  /** Takes the folder and reads the journal back (a client already on it: start-up fails). */
+  async onModuleInit(): Promise<void> {
+    this.journaled = await this.journal.open();
+  }
+
   /**
-   * Creates a run and admits it, or queues it (state `queued`) when it does not fit beside the
-   * active runs. Throws `TooManyRunsException` (429) when the queue is full, 503 when stopping.
+   * Restores what an earlier life left: ended runs as history; unfinished ones resumed (admitted
+   * ones first, then the queue, each in the order they came) or, with RESUME_RUNS=off, ended
+   * `interrupted`.
    */
-  start(shape: RunShape): Run {
+  onApplicationBootstrap(): void {
+    const now = Date.now();
+    const sending: Run[] = [];
+    const queued: Run[] = [];
+    for (const past of this.journaled) {
+      if (past.ended) {
+        this.remember(Run.ended(past.ended, past.seed, past.createdAt));
+        continue;
+      }
+      const restarts = past.restarts + 1;
+      const run = this.newRun(past.runId, past.shape, past.seed, {
+        createdAt: past.createdAt,
+        restarts,
+        resumedAt: now,
+        ...(past.tasks === undefined ? {} : { tasks: past.tasks }),
+      });
+      this.journal.adopt(run, past);
+      this.journal.resumed(run, restarts, now);
+      this.remember(run);
+      (past.admitted ? sending : queued).push(run);
+    }
+    this.journaled = [];
+    const unfinished = [...sending, ...queued];
+    if (unfinished.length === 0) return;
+    if (this.settings.state.resume === 'off') {
+      for (const run of unfinished) run.interrupt('the client restarted with RESUME_RUNS=off');
+      this.logger.warn(
+        `${plural(unfinished.length, 'unfinished run')} ended interrupted (RESUME_RUNS=off)`,
+      );
+      return;
+    }
+    for (const run of unfinished) this.admission.offer(run, true);
+    this.logger.log(
+      `resuming ${plural(sending.length, 'run')} an earlier life had started` +
+        (queued.length > 0 ? `; ${plural(queued.length, 'run')} queued again` : ''),
+    );
+  }
+
+  /**
+   * Creates a run, journals it and admits it, or queues it (state `queued`) when it does not fit
+   * beside the active runs. Throws `TooManyRunsException` (429) when the queue is full, 503 when
+   * stopping or when the run could not be journaled (the reason named).
+   */
+  async start(shape: RunShape): Promise<Run> {
     if (this.stopping) throw new ServiceUnavailableException('shutting down: no new runs');
-    const runId = newRunId();
-    const run = new Run(runId, shape, join(this.settings.outputDir, `${runId}.jsonl`), {
-      reorderWindow: this.settings.reorderWindow,
-      budget: this.unwritten,
-      publish: (event) => this.events.publish(event),
-    });
-    this.admission.offer(run);
+    const run = this.newRun(newRunId(), shape, newSeed());
+    this.admission.assertRoom(run);
+    try {
+      await this.journal.accepted(run, run.seed);
+    } catch (error) {
+      this.journal.forget(run.runId);
+      throw new ServiceUnavailableException(
+        `the run could not be journaled: ${describeError(error)}`,
+      );
+    }
+    if (this.stopping) throw new ServiceUnavailableException('shutting down: no new runs');
     this.remember(run);
+    this.admission.offer(run, true);
     return run;
   }
 
@@ -99,30 +167,54 @@ export class RunsService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Stops at once: no new run, no new task leaves; queued runs end `cancelled`, running ones
-   * `interrupted` (what was sent goes on to the file). Waits for their senders to let go, within
-   * the shutdown bound.
+   * Stops at once: no new run, no new task leaves; running runs end `interrupted` (what was sent
+   * goes on to the file). Waits for their senders to let go, within the shutdown bound. The journal
+   * keeps them, and the queued ones, unfinished: the next start on this STATE_DIR resumes them.
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    const resumable = this.journal.enabled ? '; it resumes when the client starts again' : '';
     for (const run of this.admission.drain())
-      run.cancel('the client stopped before the run started');
+      run.cancel(`the client stopped before the run started${resumable}`);
     for (const run of this.runs.values()) {
       if (!isFinal(run.current)) {
         run.interrupt(
-          `the client stopped; ${run.view().written} of ${run.total} line(s) were on disk then`,
+          `the client stopped; ${run.view().written} of ${run.total} line(s) were on disk then${resumable}`,
         );
       }
     }
-    if (this.active.size === 0) return;
-    await Promise.race([
-      Promise.all(this.active),
-      sleep(this.settings.shutdownTimeoutMs, undefined, { ref: false }),
-    ]);
+    if (this.active.size > 0) {
+      await Promise.race([
+        Promise.all(this.active),
+        sleep(this.settings.shutdownTimeoutMs, undefined, { ref: false }),
+      ]);
+    }
+    await this.journal.close();
+  }
+
+  private newRun(runId: string, shape: RunShape, seed: number, past?: RunPast): Run {
+    const run = new Run(runId, shape, join(this.settings.outputDir, `${runId}.jsonl`), {
+      reorderWindow: this.settings.reorderWindow,
+      seed,
+      budget: this.unwritten,
+      publish: (event) => this.events.publish(event),
+      ...(past === undefined ? {} : { past }),
+    });
+    // Its end joins the history; one at a stop does not: the next start resumes the run.
+    void run.settled.then(async () => {
+      if (this.stopping) return;
+      const recording = this.recorder.recording(runId);
+      await this.journal.ended(
+        run,
+        recording && { ackMs: recording.ackMs, progress: recording.progress },
+      );
+    });
+    return run;
   }
 
   private launch(run: Run): void {
     run.admit();
+    this.journal.admitted(run);
     const work = this.drive(run).finally(() => {
       this.active.delete(work);
       this.admission.release(run);
@@ -136,7 +228,10 @@ export class RunsService implements BeforeApplicationShutdown {
       // Followed from the first task: the saver's progress opens the send window (REORDER_WINDOW),
       // and a saver that cannot be reached fails the run within its bound.
       const following = this.monitor.follow(run, connections);
-      await this.sender.sendRun(run, connections);
+      // A resumed run first sends again what the saver lacks of the seqs it had taken.
+      await this.sender.sendRun(run, connections, () =>
+        run.resumed ? this.monitor.sendAgainAfterRestart(run, connections) : Promise.resolve(),
+      );
       run.sendingDone();
       await following;
     } catch (error) {
@@ -146,14 +241,21 @@ export class RunsService implements BeforeApplicationShutdown {
     }
   }
 
+  /**
+   * Keeps the history within RUN_HISTORY_MAX and RUN_HISTORY_DAYS: the oldest ended runs go
+   * first, from memory and from the journal.
+   */
   private remember(run: Run): void {
     this.runs.set(run.runId, run);
-    if (this.runs.size <= REMEMBERED_RUNS) return;
+    const { historyMax, historyDays } = this.settings.state;
+    const cutoff = historyDays > 0 ? Date.now() - historyDays * DAY_MS : -Infinity;
+    let excess = this.runs.size - historyMax;
     for (const [runId, old] of this.runs) {
-      if (isFinal(old.current)) {
-        this.runs.delete(runId);
-        return;
-      }
+      if (excess <= 0 && old.createdAt >= cutoff) break;
+      if (!isFinal(old.current)) continue;
+      this.runs.delete(runId);
+      this.journal.forget(runId);
+      excess--;
     }
   }
 }

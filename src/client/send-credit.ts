@@ -34,6 +34,15 @@ export class SendCredit implements BudgetBorrower {
     });
   }
 
+  /**
+   * The run is resumed with `sent` tasks an earlier life of the client sent: they count as issued
+   * (each holds its slot of the budget until written), so the window still bounds sent − written.
+   */
+  resume(sent: number): void {
+    this.issued = sent;
+    this.budget?.occupy(sent);
+  }
+
   /** The saver has `written` lines on disk: the window slides forward. */
   slide(written: number): void {
     if (this.stopped) return;

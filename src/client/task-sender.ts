@@ -13,9 +13,8 @@ import {
 } from '../common/transport/request-with-retry.js';
 import { greet } from '../common/transport/connection-greeting.js';
 import { clientOptions, describePeer } from '../common/transport/transport-options.js';
+import { RunJournal } from './journal/run-journal.js';
 import type { Run } from './run.js';
-
-const randomValue = (): number => Math.floor(Math.random() * 2 ** 31);
 
 /**
  * Calls `send(0)`, `send(1)`, … `send(count - 1)` in order, at most `window` at a time: `send(at)`
@@ -58,7 +57,10 @@ export class TaskSender {
   private readonly policy: RetryPolicy;
   private readonly unacknowledged = new ThrottledLog(this.logger, 'warn');
 
-  constructor(@Inject(SETTINGS) private readonly settings: Settings) {
+  constructor(
+    @Inject(SETTINGS) private readonly settings: Settings,
+    private readonly journal: RunJournal,
+  ) {
     this.policy = sendPolicy(settings);
   }
 
@@ -76,18 +78,28 @@ export class TaskSender {
    * keeps to `RUN_WINDOW`: each connection gets `SEND_WINDOW` slots, fewer when there are so many
    * connections that together they would exceed it (at least one each). Resolves when every task
    * is acknowledged or has failed, or at once when the run is stopped (no new task leaves then).
+   * `first` runs once the connections are open, before any new task leaves (a resumed run sends
+   * again there what the saver lacks); then each connection goes on after its last task.
    */
-  async sendRun(run: Run, connections: RunConnections): Promise<void> {
+  async sendRun(
+    run: Run,
+    connections: RunConnections,
+    first: () => Promise<void> = () => Promise.resolve(),
+  ): Promise<void> {
     const { connectionValue } = run.shape;
     const window = this.windowOf(run);
     if (!(await this.opened(run, connections))) return;
+    await first();
+    if (run.signal.aborted) return;
     await this.drain(
       run,
-      connections.proxies.map((proxy, at) =>
-        inWindow(connectionValue, window, run.signal, (idx) =>
-          this.sendNext(run, proxy, at + 1, idx + 1),
-        ),
-      ),
+      connections.proxies.map((proxy, at) => {
+        const conn = at + 1;
+        const first = run.firstIdx(conn);
+        return inWindow(connectionValue - first + 1, window, run.signal, (offset) =>
+          this.sendNext(run, proxy, conn, first + offset),
+        );
+      }),
     );
   }
 
@@ -114,12 +126,28 @@ export class TaskSender {
     }
   }
 
-  /** Waits for the run's credit, then takes the next seq and sends it (nothing once it stopped). */
+  /**
+   * Waits for the run's credit, then takes the next seq and sends it once the journal holds it
+   * (nothing once the run stopped): a restart then knows every seq that may have reached the saver.
+   */
   private async sendNext(run: Run, proxy: ClientProxy, conn: number, idx: number): Promise<void> {
     const credit = run.credit.take();
     if (credit) await credit;
     if (run.signal.aborted) return;
-    await this.deliver(proxy, run.nextTask(conn, idx, randomValue()), run, 'acked');
+    const task = run.nextTask(conn, idx);
+    const journaled = this.journal.sent(run);
+    if (journaled) {
+      try {
+        await journaled;
+      } catch (error) {
+        const reason = `seq ${task.seq} could not be journaled: ${describeError(error)}`;
+        this.unacknowledged.report(`run ${run.runId} ${reason}`);
+        run.fail(reason);
+        return;
+      }
+      if (run.signal.aborted) return;
+    }
+    await this.deliver(proxy, task, run, 'acked');
   }
 
   /**

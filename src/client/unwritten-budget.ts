@@ -27,6 +27,14 @@ export class UnwrittenBudget {
     return true;
   }
 
+  /**
+   * Counts `count` slots as taken whatever is free: tasks a resumed run had sent before the
+   * restart are in the pipeline already (the lines written give them back).
+   */
+  occupy(count: number): void {
+    this.used += count;
+  }
+
   /** The borrower is offered a slot when one is free (once per call; it asks again if it needs more). */
   wait(borrower: BudgetBorrower): void {
     if (!this.waiting.includes(borrower)) this.waiting.push(borrower);

@@ -14,6 +14,8 @@ export interface SaverObserver {
   written?(runId: string, firstSeq: number, count: number, at: number): void;
   /** A result was dropped as a duplicate. */
   duplicate?(runId: string, seq: number): void;
+  /** The run's file is complete, or the run failed or was cancelled: nothing more comes for it. */
+  ended?(runId: string): void;
 }
 
 /**
@@ -51,5 +53,9 @@ export class SaverObservers implements Required<SaverObserver> {
 
   duplicate(runId: string, seq: number): void {
     for (const observer of this.observers) observer.duplicate?.(runId, seq);
+  }
+
+  ended(runId: string): void {
+    for (const observer of this.observers) observer.ended?.(runId);
   }
 }

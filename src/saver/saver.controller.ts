@@ -92,7 +92,7 @@ export class SaverController {
   @MessagePattern(Patterns.saverReport)
   report(
     @Payload(new ContractPipe(reportQueryProblem, reportQueryFields)) query: SaverReportQuery,
-  ): SaverReport {
-    return this.recorder.report(query.runId);
+  ): Promise<SaverReport> {
+    return this.recorder.reportOf(query.runId);
   }
 }

@@ -43,6 +43,7 @@ export class SaverService implements OnModuleDestroy, OnApplicationShutdown {
   private opening: Promise<unknown> = Promise.resolve();
   private readonly ended = new Map<string, SaverStatus>();
   private readonly options: PipelineOptions;
+  private readonly observers: SaverObservers;
   private readonly held: HeldResults;
   private readonly idleMs: number;
   private readonly maxOpenRuns: number;
@@ -51,6 +52,7 @@ export class SaverService implements OnModuleDestroy, OnApplicationShutdown {
 
   constructor(@Inject(SETTINGS) settings: Settings, observers: SaverObservers) {
     this.held = new HeldResults(settings.saver.maxHeld);
+    this.observers = observers;
     this.options = {
       outputDir: settings.outputDir,
       reorderWindow: settings.reorderWindow,
@@ -266,6 +268,7 @@ export class SaverService implements OnModuleDestroy, OnApplicationShutdown {
   }
 
   private end(status: SaverStatus): void {
+    if (!this.ended.has(status.runId)) this.observers.ended(status.runId);
     this.ended.delete(status.runId);
     this.ended.set(status.runId, status);
     if (this.ended.size > REMEMBERED_ENDED_RUNS) {

@@ -79,7 +79,7 @@ describe('faults end in bounded time with their real cause (issue 8)', () => {
     const notADirectory = join(parent, 'a-file');
     await writeFile(notADirectory, 'not a directory');
     const sut = await startTestSystem(
-      { OUTPUT_DIR: notADirectory, ...QUICK_FAILURE },
+      { OUTPUT_DIR: notADirectory, STATE_DIR: join(parent, 'state'), ...QUICK_FAILURE },
       notADirectory,
     );
     systems.push(sut);

@@ -4,6 +4,7 @@ import { Patterns } from '../../common/contracts/patterns.js';
 import { describeError } from '../../common/describe-error.js';
 import { InjectPeerLink } from '../../common/transport/peer-link.provider.js';
 import type { PeerLink } from '../../common/transport/peer-link.js';
+import { RunJournal } from '../journal/run-journal.js';
 import type { Run } from '../run.js';
 import { RunRecorder } from './run-recorder.js';
 import { summarize, type RunReport } from './run-report.js';
@@ -16,11 +17,13 @@ const NO_ACKS = { count: 0, p50: 0, p90: 0, p99: 0, max: 0 };
 export class RunReports {
   constructor(
     private readonly recorder: RunRecorder,
+    private readonly journal: RunJournal,
     @InjectPeerLink('saver') private readonly saver: PeerLink,
   ) {}
 
   async of(run: Run): Promise<RunReport> {
-    const recording = this.recorder.recording(run.runId);
+    // A run of an earlier life of the client: what it recorded was kept when the run ended.
+    const recording = this.recorder.recording(run.runId) ?? (await this.journal.report(run.runId));
     const [saver, saverError] = await this.askSaver(run.runId);
     const view = run.view();
     const ackMs = recording?.ackMs ?? NO_ACKS;

@@ -23,7 +23,7 @@ const MAX_VALUE = 2 ** 31 - 1;
 const MAX_PROCESSOR_LENGTH = 256;
 /** The processor draws `randomInt(0, round(delayRange * 1000) + 1)`: rounding adds under 1 ms. */
 const DELAY_MS_SLACK = 1;
-const MAX_MISSING_LIMIT = 1_000_000;
+export const MAX_MISSING_LIMIT = 1_000_000;
 const MAX_RUN_ID_LENGTH = 64;
 /** HOP_BATCH_MAX at most: items in one `Batch`. */
 export const MAX_BATCH_ITEMS = 1024;

@@ -5,6 +5,7 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsOptional,
   IsString,
   IsUrl,
   Matches,
@@ -12,7 +13,12 @@ import {
   Min,
   validateSync,
 } from 'class-validator';
+import { join } from 'node:path';
 import {
+  JOURNAL_MODES,
+  RESUME_MODES,
+  type JournalMode,
+  type ResumeMode,
   LOG_FORMAT_NAMES,
   LOG_LEVEL_NAMES,
   MODULE_NAMES,
@@ -75,6 +81,14 @@ export class Environment {
   @Type(() => Number) @IsInt() @Min(1) @Max(65_535) RMQ_PREFETCH = 10_000;
 
   @IsString() @IsNotEmpty() OUTPUT_DIR = './data';
+
+  // The client's run journal: where it lives (default `<OUTPUT_DIR>/state`), how it is written,
+  // whether unfinished runs resume at start, and how much history it keeps.
+  @IsOptional() @IsString() @IsNotEmpty() STATE_DIR?: string;
+  @IsIn(JOURNAL_MODES) JOURNAL: JournalMode = 'fsync';
+  @IsIn(RESUME_MODES) RESUME_RUNS: ResumeMode = 'auto';
+  @Type(() => Number) @IsInt() @Min(1) @Max(100_000) RUN_HISTORY_MAX = 1000;
+  @Type(() => Number) @Min(0) @Max(36_500) RUN_HISTORY_DAYS = 30;
 
   @Type(() => Number) @IsInt() @Min(1) @Max(10_000) MAX_CONNECTIONS = 1000;
   @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000) MAX_VALUES = 10_000;
@@ -192,6 +206,13 @@ function toSettings(env: Environment): Settings {
       rmqPrefetch: env.RMQ_PREFETCH,
     },
     outputDir: env.OUTPUT_DIR,
+    state: {
+      dir: env.STATE_DIR ?? join(env.OUTPUT_DIR, 'state'),
+      journal: env.JOURNAL,
+      resume: env.RESUME_RUNS,
+      historyMax: env.RUN_HISTORY_MAX,
+      historyDays: env.RUN_HISTORY_DAYS,
+    },
     limits: {
       maxConnections: env.MAX_CONNECTIONS,
       maxValues: env.MAX_VALUES,

@@ -33,6 +33,17 @@ export interface Settings {
     readonly rmqPrefetch: number;
   };
   readonly outputDir: string;
+  /** The client's run journal (see `RunJournal`). */
+  readonly state: {
+    readonly dir: string;
+    readonly journal: JournalMode;
+    /** Unfinished runs found at start: resumed (`auto`) or ended `interrupted` (`off`). */
+    readonly resume: ResumeMode;
+    /** Ended runs kept in the history, at most; the oldest goes first. */
+    readonly historyMax: number;
+    /** Ended runs older than this many days leave the history (0: no age limit). */
+    readonly historyDays: number;
+  };
   readonly limits: {
     readonly maxConnections: number;
     readonly maxValues: number;
@@ -107,6 +118,13 @@ export interface Settings {
    */
   readonly opsPorts: Readonly<Record<PeerRole, number>>;
 }
+
+/** `fsync`: every group of journal records is synced before its tasks leave; `write`: written to the OS only; `off`: no journal. */
+export const JOURNAL_MODES = ['fsync', 'write', 'off'] as const;
+export type JournalMode = (typeof JOURNAL_MODES)[number];
+
+export const RESUME_MODES = ['auto', 'off'] as const;
+export type ResumeMode = (typeof RESUME_MODES)[number];
 
 export const LOG_LEVEL_NAMES = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevelName = (typeof LOG_LEVEL_NAMES)[number];

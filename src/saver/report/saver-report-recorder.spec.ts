@@ -25,7 +25,7 @@ describe(SaverReportRecorder.name, () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'saver-report-'));
     observers = new SaverObservers();
-    sut = new SaverReportRecorder(observers);
+    sut = new SaverReportRecorder(observers, { outputDir: dir });
   });
 
   afterEach(async () => {
