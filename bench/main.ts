@@ -14,6 +14,7 @@ import { checkTargets, memoryGrowth, withRatios } from './report/targets.js';
 import { runBaselines, type BaselineResult } from './scenarios/baseline.js';
 import { runDelay, type DelayResult } from './scenarios/delay.js';
 import { runE2e, type E2eResult } from './scenarios/e2e.js';
+import { runJournal, type JournalResult } from './scenarios/journal.js';
 import { runLatency, type LatencyResult } from './scenarios/latency.js';
 import { runMemory, type MemoryResult } from './scenarios/memory.js';
 import { runSeed, type SeedResult } from './scenarios/seed.js';
@@ -102,6 +103,20 @@ async function bench(options: BenchOptions): Promise<BenchReport> {
     }
   }
 
+  let journal: JournalResult | undefined;
+  if (wants('journal')) {
+    journal = await runJournal(
+      variantNamed(variants, 'monolith-tcp', 'the journal scenario'),
+      {
+        shape: options.e2eShapes[0],
+        repeat: options.repeat,
+        ...options.journal,
+        childNodeArgs: options.childNodeArgs,
+      },
+      log,
+    );
+  }
+
   const e2eRatios = withRatios(e2e, baselines);
   const growth = memoryGrowth(memory);
   return {
@@ -121,6 +136,7 @@ async function bench(options: BenchOptions): Promise<BenchReport> {
       latency: options.latency,
       delay: options.delay,
       memoryShapes: options.memoryShapes,
+      journal: options.journal,
       seedShapes: options.seedShapes,
       childNodeArgs: options.childNodeArgs,
       brokers: options.brokers,
@@ -133,6 +149,7 @@ async function bench(options: BenchOptions): Promise<BenchReport> {
     ...(latency ? { latency } : {}),
     delay,
     memory: { runs: memory, growth },
+    ...(journal ? { journal } : {}),
     targets: checkTargets({ e2e: e2eRatios, seed, latency, delay, memory }),
   };
 }

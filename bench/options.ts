@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { RunShape } from './http.js';
 
-export const SCENARIOS = ['baseline', 'e2e', 'seed', 'latency', 'delay', 'memory'] as const;
+export const SCENARIOS = ['baseline', 'e2e', 'seed', 'latency', 'delay', 'memory', 'journal'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export type Profile = 'quick' | 'default' | 'full';
@@ -24,6 +24,15 @@ export interface BenchOptions {
   };
   readonly delay: { readonly seconds: number; readonly shape: RunShape };
   readonly memoryShapes: readonly RunShape[];
+  /**
+   * The run journal: JOURNAL=off/write/fsync end to end on the first e2e shape, the time to resume
+   * a run of `resumeShape` after kill -9, and the journal's size after `sizeRuns` runs.
+   */
+  readonly journal: {
+    readonly resumeShape: RunShape;
+    readonly sizeRuns: number;
+    readonly sizeTasksPerRun: number;
+  };
   /**
    * Shapes of the seed scenario (the Python seed replica and each variant): by default the e2e
    * shapes cut to at most SEED_MAX_TASKS tasks, since the seed runs at hundreds of tasks/s.
@@ -55,6 +64,7 @@ const PROFILES: Record<
     latency: { connections: 10, perConnection: 1000, idleTasks: 500 },
     delay: { seconds: 1, shape: shape(10, 200) },
     memoryShapes: [shape(10, 100), shape(100, 100)],
+    journal: { resumeShape: shape(100, 1000), sizeRuns: 10, sizeTasksPerRun: 10_000 },
   },
   default: {
     profile: 'default',
@@ -64,6 +74,7 @@ const PROFILES: Record<
     latency: { connections: 10, perConnection: 3000, idleTasks: 2000 },
     delay: { seconds: 1, shape: shape(10, 1000) },
     memoryShapes: [shape(100, 100), shape(100, 1000)],
+    journal: { resumeShape: shape(1000, 1000), sizeRuns: 100, sizeTasksPerRun: 100_000 },
   },
   full: {
     profile: 'full',
@@ -73,6 +84,7 @@ const PROFILES: Record<
     latency: { connections: 10, perConnection: 3000, idleTasks: 2000 },
     delay: { seconds: 1, shape: shape(10, 1000) },
     memoryShapes: [shape(100, 100), shape(100, 1000), shape(1000, 1000)],
+    journal: { resumeShape: shape(1000, 1000), sizeRuns: 100, sizeTasksPerRun: 100_000 },
   },
 };
 

@@ -1,5 +1,6 @@
 import type { Summary } from '../stats.js';
 import type { TimingFigure } from '../timing-figures.js';
+import type { JournalResult } from '../scenarios/journal.js';
 import type { BenchReport } from './model.js';
 
 const number = (value: number, digits = 0): string =>
@@ -179,6 +180,7 @@ export function renderMarkdown(report: BenchReport): string {
       );
     }
   }
+  if (report.journal) parts.push(...journalSection(report.journal));
   parts.push(
     '#### Targets (figures of this run only)',
     table(
@@ -188,4 +190,36 @@ export function renderMarkdown(report: BenchReport): string {
   );
   if (report.notes.length > 0) parts.push(report.notes.map((note) => `- ${note}`).join('\n'));
   return `${parts.join('\n\n')}\n`;
+}
+
+/** Goals of the run journal: its cost beside no journal, and how soon a killed run sends again. */
+const JOURNAL_GOALS = { minRatioToOff: 0.9, maxResumeMs: 2000 };
+
+function journalSection(journal: JournalResult): string[] {
+  const { throughput, resume, size } = journal;
+  const modes = ['off', 'write', 'fsync'] as const;
+  return [
+    `#### Run journal: monolith-tcp ${throughput.shape} end to end by JOURNAL mode (goal: ≥ ${JOURNAL_GOALS.minRatioToOff}× off)`,
+    table(
+      ['JOURNAL', 'tasks/s (median)', 'min–max', '× off', 'goal met'],
+      modes.map((mode) => {
+        const ratio = mode === 'off' ? 1 : throughput.ratioToOff[mode];
+        const figure = throughput.tasksPerSecond[mode];
+        return [
+          mode,
+          number(figure.median),
+          `${number(figure.min)}–${number(figure.max)}`,
+          ratio.toFixed(2),
+          mode === 'off' ? '' : mark(ratio >= JOURNAL_GOALS.minRatioToOff),
+        ];
+      }),
+    ),
+    `Resume after kill -9 of a monolith sending a ${number(resume.total)}-task run ` +
+      `(${number(resume.sentBeforeKill)} sent, journal ${number(resume.journalBytesAtKill / 1e6, 1)} MB): ` +
+      `HTTP answers after ${number(resume.readyMs.median)} ms, the run sends again after ` +
+      `${number(resume.sendingAgainMs.median)} ms (median; goal ≤ ${JOURNAL_GOALS.maxResumeMs} ms: ` +
+      `${mark(resume.sendingAgainMs.median <= JOURNAL_GOALS.maxResumeMs)}).`,
+    `Journal size after ${size.runs} runs of ${number(size.tasksPerRun)} tasks: ` +
+      `${number(size.finalBytes / 1e3, 1)} KB (largest on the way ${number(size.largestBytes / 1e6, 1)} MB).`,
+  ];
 }

@@ -2,6 +2,7 @@ import type { Machine } from '../machine.js';
 import type { BaselineResult } from '../scenarios/baseline.js';
 import type { DelayResult } from '../scenarios/delay.js';
 import type { E2eResult } from '../scenarios/e2e.js';
+import type { JournalResult } from '../scenarios/journal.js';
 import type { LatencyResult } from '../scenarios/latency.js';
 import type { MemoryResult } from '../scenarios/memory.js';
 import type { SeedResult } from '../scenarios/seed.js';
@@ -48,5 +49,7 @@ export interface BenchReport {
   readonly latency?: LatencyResult;
   readonly delay: DelayResult[];
   readonly memory: { readonly runs: MemoryResult[]; readonly growth: MemoryGrowth[] };
+  /** The run journal's cost, resume time and size (absent when the scenario was not selected). */
+  readonly journal?: JournalResult;
   readonly targets: TargetCheck[];
 }

@@ -42,8 +42,13 @@ export class RunLog implements OnModuleInit, OnModuleDestroy {
 
   private started(run: Run): void {
     const { connectionCount, connectionValue, delayRange } = run.shape;
+    const { restarts } = run.view();
+    const how =
+      restarts > 0
+        ? `resumed (restart ${restarts}, ${plural(run.sent, 'task')} sent before)`
+        : 'started';
     this.logger.log(
-      `run ${run.runId} started: ${connectionCount}×${connectionValue} = ${plural(run.total, 'task')}, delay_range ${delayRange} s`,
+      `run ${run.runId} ${how}: ${connectionCount}×${connectionValue} = ${plural(run.total, 'task')}, delay_range ${delayRange} s`,
     );
     const timer = setInterval(() => this.progress(run), PROGRESS_EVERY_MS);
     timer.unref();

@@ -241,21 +241,35 @@ export class RunsService
     }
   }
 
-  /**
-   * Keeps the history within RUN_HISTORY_MAX and RUN_HISTORY_DAYS: the oldest ended runs go
-   * first, from memory and from the journal.
-   */
+  /** Keeps the history within RUN_HISTORY_MAX and RUN_HISTORY_DAYS, in memory and in the journal. */
   private remember(run: Run): void {
     this.runs.set(run.runId, run);
-    const { historyMax, historyDays } = this.settings.state;
-    const cutoff = historyDays > 0 ? Date.now() - historyDays * DAY_MS : -Infinity;
-    let excess = this.runs.size - historyMax;
-    for (const [runId, old] of this.runs) {
-      if (excess <= 0 && old.createdAt >= cutoff) break;
-      if (!isFinal(old.current)) continue;
+    for (const runId of beyondRetention(this.runs.values(), this.settings.state, Date.now())) {
       this.runs.delete(runId);
       this.journal.forget(runId);
-      excess--;
     }
   }
+}
+
+/**
+ * The ended runs that leave the history: the oldest first while there are more than `historyMax`
+ * runs, and every one older than `historyDays` days (0: no age limit). Runs that have not ended
+ * always stay. `runs` come oldest first.
+ */
+export function beyondRetention(
+  runs: Iterable<Pick<Run, 'runId' | 'createdAt' | 'current'>>,
+  limits: { readonly historyMax: number; readonly historyDays: number },
+  now: number,
+): string[] {
+  const all = [...runs];
+  const cutoff = limits.historyDays > 0 ? now - limits.historyDays * DAY_MS : -Infinity;
+  let excess = all.length - limits.historyMax;
+  const gone: string[] = [];
+  for (const run of all) {
+    if (excess <= 0 && run.createdAt >= cutoff) continue;
+    if (!isFinal(run.current)) continue;
+    gone.push(run.runId);
+    excess--;
+  }
+  return gone;
 }
