@@ -1,7 +1,15 @@
 import { parseArgs } from 'node:util';
 import type { RunShape } from './http.js';
 
-export const SCENARIOS = ['baseline', 'e2e', 'seed', 'latency', 'delay', 'memory', 'journal'] as const;
+export const SCENARIOS = [
+  'baseline',
+  'e2e',
+  'seed',
+  'latency',
+  'delay',
+  'memory',
+  'journal',
+] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export type Profile = 'quick' | 'default' | 'full';

@@ -84,13 +84,18 @@ async function throughput(
     systems.push({
       mode,
       sut: await startUnderTest(
-        { ...monolith, name: `${monolith.name}-journal-${mode}`, env: { ...monolith.env, JOURNAL: mode } },
+        {
+          ...monolith,
+          name: `${monolith.name}-journal-${mode}`,
+          env: { ...monolith.env, JOURNAL: mode },
+        },
         { nodeArgs: options.childNodeArgs },
       ),
     });
   }
   try {
-    for (const { sut } of systems) await runOverHttp(sut.baseUrl, { ...options.shape, values: 100 }, 0, 'saved');
+    for (const { sut } of systems)
+      await runOverHttp(sut.baseUrl, { ...options.shape, values: 100 }, 0, 'saved');
     for (let at = 1; at <= options.repeat; at++) {
       for (const { mode, sut } of systems) {
         const { view, wallMs } = await runOverHttp(sut.baseUrl, options.shape, 0, 'saved');
@@ -118,7 +123,9 @@ async function throughput(
 
 async function resume(options: JournalOptions, log: Log): Promise<JournalResult['resume']> {
   const total = totalOf(options.resumeShape);
-  log.step(`journal: kill -9 of a monolith sending a ${total}-task run, then the time to resume it`);
+  log.step(
+    `journal: kill -9 of a monolith sending a ${total}-task run, then the time to resume it`,
+  );
   const dir = await mkdtemp(join(tmpdir(), 'ordered-pipeline-bench-resume-'));
   const port = await freePort();
   const env = {
@@ -154,7 +161,10 @@ async function resume(options: JournalOptions, log: Log): Promise<JournalResult[
     const { runId } = started.body;
     for (let at = 1; at <= options.repeat; at++) {
       let view = (await getJson<RunView>(`${baseUrl}/runs/${runId}`)).body;
-      const target = Math.min(total - 1, view.sent + Math.floor(total / (2 * (options.repeat + 1))));
+      const target = Math.min(
+        total - 1,
+        view.sent + Math.floor(total / (2 * (options.repeat + 1))),
+      );
       while (view.sent < target) {
         await new Promise((resolve) => setTimeout(resolve, 100));
         view = (await getJson<RunView>(`${baseUrl}/runs/${runId}`)).body;
@@ -205,7 +215,11 @@ async function size(options: JournalOptions, log: Log): Promise<JournalResult['s
     const connections = 100;
     for (let n = 1; n <= runs; n++) {
       const runId = `bench-${String(n).padStart(4, '0')}`;
-      const shape = { connectionCount: connections, connectionValue: tasksPerRun / connections, delayRange: 0 };
+      const shape = {
+        connectionCount: connections,
+        connectionValue: tasksPerRun / connections,
+        delayRange: 0,
+      };
       const run = new Run(runId, shape, `${runId}.jsonl`, { reorderWindow: tasksPerRun, seed: n });
       await journal.accepted(run, run.seed);
       run.admit();
@@ -222,10 +236,15 @@ async function size(options: JournalOptions, log: Log): Promise<JournalResult['s
       await journal.ended(run);
     }
     // One more record, so a compaction the last end asked for has run.
-    const last = new Run('bench-last', { connectionCount: 1, connectionValue: 1, delayRange: 0 }, 'x', {
-      reorderWindow: 1,
-      seed: 0,
-    });
+    const last = new Run(
+      'bench-last',
+      { connectionCount: 1, connectionValue: 1, delayRange: 0 },
+      'x',
+      {
+        reorderWindow: 1,
+        seed: 0,
+      },
+    );
     await journal.accepted(last, 0);
     const finalBytes = journal.size;
     log.detail(`journal: ${finalBytes} bytes after ${runs} runs (largest ${largestBytes})`);
