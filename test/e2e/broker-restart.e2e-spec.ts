@@ -7,6 +7,7 @@ import { startRun, until } from '../support/http.js';
 import { expectOrderedFile, expectStillOrders } from '../support/ordered-file.js';
 import { PrivateBroker, type PrivateBrokerKind } from '../support/private-broker.js';
 import { startTestSystem } from '../support/test-system.js';
+import { closeAll } from '../support/close-all.js';
 
 /**
  * Issue 8: a broker that is killed (`kill -9`) in the middle of a run and comes back on the same
@@ -67,7 +68,7 @@ describe('a broker that restarts in the middle of a run (issue 8)', () => {
   const brokers: PrivateBroker[] = [];
   afterAll(async () => {
     // Each test stops its own; this is for one that failed half-way.
-    for (const broker of brokers) await broker.stop();
+    await closeAll(...brokers.map((broker) => () => broker.stop()));
   });
 
   it.each(CASES)(
