@@ -40,7 +40,7 @@ const forgedResult = (runId: string, seq: number, total: number): Result => ({
 const tcpClient = (port: number): ClientProxy =>
   ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
 
-describe('bounds (issue 7): every queue and buffer has one, and pushing back loses nothing', () => {
+describe('bounds: every queue and buffer has one, and pushing back loses nothing', () => {
   describe('a run larger than every bound', () => {
     let sut: TestSystem;
     let mostBuffered = 0;

@@ -32,7 +32,7 @@ async function expectWholeOrderedPrefix(path: string): Promise<number> {
   return seqs.length;
 }
 
-describe('faults end in bounded time with their real cause (issue 8)', () => {
+describe('faults end in bounded time with their real cause', () => {
   const systems: TestSystem[] = [];
   afterAll(async () => {
     await closeAll(...systems.reverse().map((system) => () => system.close()));
