@@ -10,7 +10,7 @@ import {
 import { APP_FILTER, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import type { Logger as Pino } from 'pino';
 import { ClientModule } from './client/client.module.js';
 import { DOCS_PATH, serveOpenApi } from './client/openapi.js';
@@ -27,6 +27,7 @@ import {
   describeListener,
   listeningPort,
   serverOptions,
+  sharesWorkBetweenReplicas,
 } from './common/transport/transport-options.js';
 import { OpsHttpModule } from './ops/ops-http.module.js';
 import { OpsModule } from './ops/ops.module.js';
@@ -198,7 +199,9 @@ async function startPeer(
     { ...serverOptions(settings, role), logger: logging.logger, abortOnError: false },
   );
   started.push(startedModule(role, app));
-  await app.listen();
+  await app.listen().catch((error: unknown) => {
+    throw isAddressInUse(error) ? portTakenError(settings, role, error) : error;
+  });
   await assertSoleConsumer(settings, role);
   const port = listeningPort(settings, app) ?? settings.peers[role].port;
   return { ...settings, peers: { ...settings.peers, [role]: { ...settings.peers[role], port } } };
@@ -227,7 +230,13 @@ async function startClient(
   return { ...settings, clientPort: port };
 }
 
-/** Health and metrics of a process without the client, on its first peer module's ops port. */
+/**
+ * Health and metrics of a process without the client, on its first peer module's ops port. When
+ * that port is taken and the role can run replicas here (a processor or a server on a broker that
+ * shares their work), a free port instead, as `0` would take: a second processor started with the
+ * defaults works, and the start-up line names its port. Otherwise the start fails, naming the
+ * setting to give.
+ */
 async function startOps(
   settings: Settings,
   started: Started[],
@@ -247,10 +256,72 @@ async function startOps(
   );
   // Closed first (it is started last): a stopping process stops answering "ready" at once.
   started.push(startedModule('ops', app));
-  await app.listen(settings.opsPorts[role], settings.listenHost);
+  await app.listen(await opsPort(settings, role), settings.listenHost);
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { ...settings, opsPorts: { ...settings.opsPorts, [role]: port } };
 }
+
+/** The port the ops app of `role` listens on: its setting, or 0 when that is taken (see above). */
+async function opsPort(settings: Settings, role: PeerRole): Promise<number> {
+  const wanted = settings.opsPorts[role];
+  if (wanted === 0 || (await isFree(wanted, settings.listenHost))) return wanted;
+  const setting = OPS_PORT_SETTING[role];
+  if (!runsReplicas(settings, role))
+    throw new Error(
+      `health and metrics cannot listen on ${settings.listenHost}:${wanted} (${setting}): the ` +
+        `port is taken, perhaps by another ${role} on this machine. Give ${setting}=0 (a free ` +
+        `port, named in the start-up line) or another free port.`,
+    );
+  new Logger('System').warn(
+    `${setting} ${wanted} is taken (another ${role} on this machine?): health and metrics on a ` +
+      `free port instead, named below; give ${setting} to choose one`,
+  );
+  return 0;
+}
+
+/** Whether `port` can be listened on now (another process may take it before we do). */
+const isFree = (port: number, host: string): Promise<boolean> =>
+  new Promise((resolve) => {
+    const probe = createServer()
+      .once('error', () => resolve(false))
+      .listen(port, host, () => probe.close(() => resolve(true)));
+  });
+
+/** The setting of each role's ops port and listener port, as a message names them. */
+const OPS_PORT_SETTING: Record<PeerRole, string> = {
+  server: 'SERVER_OPS_PORT',
+  processor: 'PROCESSOR_OPS_PORT',
+  saver: 'SAVER_OPS_PORT',
+};
+const PORT_SETTING: Record<PeerRole, string> = {
+  server: 'SERVER_PORT',
+  processor: 'PROCESSOR_PORT',
+  saver: 'SAVER_PORT',
+};
+
+/**
+ * Whether several processes of `role` can serve one system: on a broker that shares a role's
+ * messages among its listeners; never the saver, which owns the run files (one per system).
+ */
+const runsReplicas = (settings: Settings, role: PeerRole): boolean =>
+  settings.transport !== 'tcp' &&
+  settings.transport !== 'local' &&
+  sharesWorkBetweenReplicas(settings) &&
+  role !== 'saver';
+
+const isAddressInUse = (error: unknown): boolean =>
+  (error as { code?: unknown } | null)?.code === 'EADDRINUSE' ||
+  String((error as { message?: unknown } | null)?.message).includes('EADDRINUSE');
+
+/** A TCP listener whose port is taken: on TCP a role has one listener, found by its port. */
+const portTakenError = (settings: Settings, role: PeerRole, cause: unknown): Error =>
+  new Error(
+    `${role} cannot listen on tcp://${settings.listenHost}:${settings.peers[role].port} ` +
+      `(${PORT_SETTING[role]}): the port is taken, perhaps by another ${role} on this machine. On ` +
+      `TCP its callers reach one ${role} at ${role.toUpperCase()}_HOST:${PORT_SETTING[role]}: run ` +
+      `replicas on a broker (TRANSPORT=nats, rmq or mqtt), or give a second system other ports.`,
+    { cause },
+  );
 
 const opsRole = (settings: Settings): PeerRole | undefined =>
   PEER_ROLES.find((role) => settings.modules.includes(role));

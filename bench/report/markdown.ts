@@ -184,8 +184,8 @@ export function renderMarkdown(report: BenchReport): string {
   parts.push(
     '#### Targets (figures of this run only)',
     table(
-      ['issue', 'target', 'measured (median)', 'met'],
-      report.targets.map((t) => [String(t.issue), t.target, t.value, mark(t.met)]),
+      ['area', 'target', 'measured (median)', 'met'],
+      report.targets.map((t) => [t.area, t.target, t.value, mark(t.met)]),
     ),
   );
   if (report.notes.length > 0) parts.push(report.notes.map((note) => `- ${note}`).join('\n'));

@@ -22,8 +22,8 @@ export interface MemoryGrowth {
 }
 
 export interface TargetCheck {
-  /** The issue that set the target. */
-  readonly issue: number;
+  /** What the target is about. */
+  readonly area: 'throughput' | 'seed' | 'latency' | 'delay' | 'brokers' | 'memory';
   readonly target: string;
   readonly value: string;
   /** null: not measured in this run. */
@@ -32,7 +32,7 @@ export interface TargetCheck {
 
 export interface BenchReport {
   readonly bench: 'ordered-pipeline';
-  /** 2: seed scenario, targets of issue 9, memory runs and growth per variant. */
+  /** 2: seed scenario, targets, memory runs and growth per variant. */
   readonly schema: 2;
   readonly startedAt: string;
   readonly finishedAt: string;

@@ -6,7 +6,7 @@ import type { MemoryResult } from '../scenarios/memory.js';
 import type { SeedResult } from '../scenarios/seed.js';
 import type { E2eWithRatios, MemoryGrowth, TargetCheck } from './model.js';
 
-/** The targets of issue 9 (with issue 4's delay target and issue 7's memory targets). */
+/** The targets the bench checks: throughput, seed, latency, delay, brokers and memory. */
 export const TARGETS = {
   /** End to end ÷ the bare 2-hop chain, at each of `twoHopShapes`. */
   over2Hop: { 'split-tcp': 1.5, 'monolith-tcp': 1.0 } as Record<string, number>,
@@ -18,15 +18,18 @@ export const TARGETS = {
   ackLoad: { connections: 10, window: 64 },
   /** A delayed run finishes within send time + D + this. */
   delaySlackMs: 200,
-  /** Broker variants ÷ the figures of issue 9 (tasks/s, split, the light 100×100 shape). */
-  overIssue9: 2,
-  issue9TasksPerSecond: {
+  /**
+   * Broker variants ÷ the figures they had before the per-hop work was cut (tasks/s, split, the
+   * light 100×100 shape).
+   */
+  overBrokerBefore: 2,
+  brokerTasksPerSecondBefore: {
     'split-nats': 6400,
     'split-rmq': 2300,
     'split-redis': 2600,
     'split-mqtt': 1700,
   } as Record<string, number>,
-  issue9Shape: '100×100',
+  brokerShape: '100×100',
   /** Peak RSS at 1M tasks (1000×1000): the monolith's process, and each split process. */
   millionPeakMB: { 'monolith-tcp': 400, 'split-tcp': 250 } as Record<string, number>,
   /** tasks/s at 1M ÷ tasks/s at 100k (100×1000), same variant, both from the memory scenario. */
@@ -105,7 +108,7 @@ function twoHopTargets(e2e: readonly E2eWithRatios[]): TargetCheck[] {
       const row = e2e.find((r) => r.variant === variant && r.shape === shape);
       const ratio = row?.ratioTo2Hop;
       checks.push({
-        issue: 9,
+        area: 'throughput',
         target: `${variant} ≥ ${over.toFixed(1)}× bare Nest 2-hop at ${shape}`,
         value:
           ratio === undefined
@@ -122,16 +125,16 @@ function seedTargets(seed: SeedResult | undefined): TargetCheck[] {
   const target = `each variant ≥ ${TARGETS.overSeed}× the seed replica end to end`;
   if (!seed || seed.runs.length === 0) {
     const why = seed?.skipped ? ` (seed skipped: ${seed.skipped})` : '';
-    return [{ issue: 9, target, value: `${NOT_MEASURED}${why}`, met: null }];
+    return [{ area: 'seed', target, value: `${NOT_MEASURED}${why}`, met: null }];
   }
   const variants = [...new Set(seed.pipeline.map((row) => row.variant))];
-  if (variants.length === 0) return [{ issue: 9, target, value: NOT_MEASURED, met: null }];
+  if (variants.length === 0) return [{ area: 'seed', target, value: NOT_MEASURED, met: null }];
   return variants.map((variant) => {
     const rows = seed.pipeline.filter((row) => row.variant === variant);
     const ratios = rows.map((row) => row.ratioToSeed);
     const all = ratios.every((r): r is number => r !== undefined);
     return {
-      issue: 9,
+      area: 'seed',
       target: `${variant} ≥ ${TARGETS.overSeed}× the seed replica end to end`,
       value: rows
         .map((row) =>
@@ -149,10 +152,10 @@ function ackTarget(latency: LatencyResult | undefined): TargetCheck {
   const { connections, window } = TARGETS.ackLoad;
   const target = `ack p99 ≤ ${TARGETS.ackP99Ms} ms at ${connections} connections × ${window} in flight`;
   const figure = latency?.figures.find((f) => f.figure === ACK_LOADED);
-  if (!latency || !figure) return { issue: 9, target, value: NOT_MEASURED, met: null };
+  if (!latency || !figure) return { area: 'latency', target, value: NOT_MEASURED, met: null };
   if (latency.connections !== connections || latency.window !== window) {
     return {
-      issue: 9,
+      area: 'latency',
       target,
       value: `${NOT_MEASURED} (ran at ${latency.connections} × ${latency.window})`,
       met: null,
@@ -160,7 +163,7 @@ function ackTarget(latency: LatencyResult | undefined): TargetCheck {
   }
   const p99 = figure.p99;
   return {
-    issue: 9,
+    area: 'latency',
     target,
     value: `${p99.median.toFixed(1)} ms (${latency.variant}; median of ${p99.samples.length} runs, max ${p99.max.toFixed(1)})`,
     met: p99.median <= TARGETS.ackP99Ms,
@@ -169,9 +172,9 @@ function ackTarget(latency: LatencyResult | undefined): TargetCheck {
 
 function delayTargets(delay: readonly DelayResult[]): TargetCheck[] {
   const target = `delay runs: total ≤ send + D + ${TARGETS.delaySlackMs} ms`;
-  if (delay.length === 0) return [{ issue: 4, target, value: NOT_MEASURED, met: null }];
+  if (delay.length === 0) return [{ area: 'delay', target, value: NOT_MEASURED, met: null }];
   return delay.map((row) => ({
-    issue: 4,
+    area: 'delay',
     target: `${row.variant}: delay_range=${row.delaySeconds} s, total ≤ send + D + ${TARGETS.delaySlackMs} ms`,
     value: `over by ${Math.round(row.overheadMs.median)} ms (median; ${Math.round(row.overheadMs.min)}–${Math.round(row.overheadMs.max)})`,
     met: row.overheadMs.median <= TARGETS.delaySlackMs,
@@ -179,12 +182,12 @@ function delayTargets(delay: readonly DelayResult[]): TargetCheck[] {
 }
 
 function brokerTargets(e2e: readonly E2eWithRatios[]): TargetCheck[] {
-  return Object.entries(TARGETS.issue9TasksPerSecond).map(([variant, before]) => {
-    const row = e2e.find((r) => r.variant === variant && r.shape === TARGETS.issue9Shape);
-    const goal = before * TARGETS.overIssue9;
+  return Object.entries(TARGETS.brokerTasksPerSecondBefore).map(([variant, before]) => {
+    const row = e2e.find((r) => r.variant === variant && r.shape === TARGETS.brokerShape);
+    const goal = before * TARGETS.overBrokerBefore;
     return {
-      issue: 9,
-      target: `${variant} ≥ ${TARGETS.overIssue9}× issue 9's ${rate(before)} at ${TARGETS.issue9Shape} (${rate(goal)})`,
+      area: 'brokers',
+      target: `${variant} ≥ ${TARGETS.overBrokerBefore}× its earlier ${rate(before)} at ${TARGETS.brokerShape} (${rate(goal)})`,
       value: row
         ? `${rate(row.tasksPerSecond.median)} (${times(row.tasksPerSecond.median / before)})`
         : NOT_MEASURED,
@@ -205,7 +208,7 @@ function memoryTargets(memory: readonly MemoryResult[]): TargetCheck[] {
       undefined,
     );
     checks.push({
-      issue: 7,
+      area: 'memory',
       target: `${variant}: peak RSS${perProcess} ≤ ${limit} MB at 1M tasks (1000×1000)`,
       value: highest
         ? `${highest[1].toFixed(1)} MB (${highest[0]})`
@@ -215,7 +218,7 @@ function memoryTargets(memory: readonly MemoryResult[]): TargetCheck[] {
     const ratio =
       million && hundredK ? million.tasksPerSecond / hundredK.tasksPerSecond : undefined;
     checks.push({
-      issue: 7,
+      area: 'memory',
       target: `${variant}: tasks/s at 1M ≥ ${TARGETS.millionOver100k}× at 100k (memory scenario, cold)`,
       value:
         ratio === undefined

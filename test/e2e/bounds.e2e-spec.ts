@@ -11,6 +11,7 @@ import { SaverService } from '../../src/saver/saver.service.js';
 import { settledRun, startRun } from '../support/http.js';
 import { expectOrderedFile, expectStillOrders } from '../support/ordered-file.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
+import { closeAll } from '../support/close-all.js';
 
 /** Answers what a request to a listener answered: its reply, or the error it was refused with. */
 async function answerOf(proxy: ClientProxy, pattern: string, data: unknown): Promise<unknown> {
@@ -39,7 +40,7 @@ const forgedResult = (runId: string, seq: number, total: number): Result => ({
 const tcpClient = (port: number): ClientProxy =>
   ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
 
-describe('bounds (issue 7): every queue and buffer has one, and pushing back loses nothing', () => {
+describe('bounds: every queue and buffer has one, and pushing back loses nothing', () => {
   describe('a run larger than every bound', () => {
     let sut: TestSystem;
     let mostBuffered = 0;
@@ -70,7 +71,7 @@ describe('bounds (issue 7): every queue and buffer has one, and pushing back los
     });
 
     afterAll(async () => {
-      await sut.close();
+      await sut?.close();
     });
 
     it('completes exactly while the client, the processor, the links and the reorder buffer stay within theirs', async () => {
@@ -129,7 +130,7 @@ describe('bounds (issue 7): every queue and buffer has one, and pushing back los
     });
 
     afterAll(async () => {
-      await sut.close();
+      await sut?.close();
     });
 
     it('queues a run that does not fit, refuses one beyond the queue with 429, and runs both it took', async () => {
@@ -171,9 +172,11 @@ describe('bounds (issue 7): every queue and buffer has one, and pushing back los
     });
 
     afterAll(async () => {
-      await saver.close();
-      await processor.close();
-      await sut.close();
+      await closeAll(
+        () => saver?.close(),
+        () => processor?.close(),
+        () => sut?.close(),
+      );
     });
 
     afterEach(async () => {

@@ -7,9 +7,10 @@ import { startRun, until } from '../support/http.js';
 import { expectOrderedFile, expectStillOrders } from '../support/ordered-file.js';
 import { PrivateBroker, type PrivateBrokerKind } from '../support/private-broker.js';
 import { startTestSystem } from '../support/test-system.js';
+import { closeAll } from '../support/close-all.js';
 
 /**
- * Issue 8: a broker that is killed (`kill -9`) in the middle of a run and comes back on the same
+ * A broker that is killed (`kill -9`) in the middle of a run and comes back on the same
  * port. Every transport's listeners and clients reconnect; what a hop lost with the broker (at most
  * once on NATS, Redis and MQTT QoS 0; RabbitMQ's replies on the direct reply-to) is sent again by
  * the retries and the client's repair, so the run ends `completed` with an exact file, and the next
@@ -63,11 +64,11 @@ const settleBoundMs = (deliveryTimeoutMs: number): number =>
   REPAIR_ROUNDS * (RUN.delay_range * 1000 + REPAIR_GRACE_MS + REQUEST_TIMEOUT_MS) +
   (TOTAL / RUN_WINDOW) * RUN.delay_range * 1000;
 
-describe('a broker that restarts in the middle of a run (issue 8)', () => {
+describe('a broker that restarts in the middle of a run', () => {
   const brokers: PrivateBroker[] = [];
   afterAll(async () => {
     // Each test stops its own; this is for one that failed half-way.
-    for (const broker of brokers) await broker.stop();
+    await closeAll(...brokers.map((broker) => () => broker.stop()));
   });
 
   it.each(CASES)(

@@ -38,7 +38,7 @@ describe('the CLI against a running system', () => {
   });
 
   afterAll(async () => {
-    await sut.close();
+    await sut?.close();
   });
 
   it('runs, prints progress lines without a terminal, a summary, and exits 0 when thresholds pass', async () => {

@@ -9,6 +9,7 @@ import { getJson, startRun } from '../support/http.js';
 import { builtSystemEnv, ModuleProcess, waitForHttp } from '../support/module-process.js';
 import { expectOrderedFile } from '../support/ordered-file.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
+import { closeAll } from '../support/close-all.js';
 
 /** Bounds small enough for a test: a peer that stays away ends the run within seconds. */
 const QUICK_FAILURE = {
@@ -31,10 +32,10 @@ async function expectWholeOrderedPrefix(path: string): Promise<number> {
   return seqs.length;
 }
 
-describe('faults end in bounded time with their real cause (issue 8)', () => {
+describe('faults end in bounded time with their real cause', () => {
   const systems: TestSystem[] = [];
   afterAll(async () => {
-    for (const system of systems.reverse()) await system.close();
+    await closeAll(...systems.reverse().map((system) => () => system.close()));
   });
 
   it('fails a run whose processor never comes, naming it, and runs the next once it is back', async () => {

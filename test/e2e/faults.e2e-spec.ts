@@ -10,6 +10,7 @@ import { freePort } from '../support/free-port.js';
 import { settledRun, startRun } from '../support/http.js';
 import { expectOrderedFile, expectStillOrders } from '../support/ordered-file.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
+import { closeAll } from '../support/close-all.js';
 
 /** Writes raw bytes to a listener and resolves when the listener closes the connection. */
 function sendRaw(port: number, bytes: string): Promise<'closed'> {
@@ -34,9 +35,11 @@ describe('faults', () => {
     });
 
     afterAll(async () => {
-      await rest?.close();
-      await saver?.close();
-      await rm(dir, { recursive: true, force: true });
+      await closeAll(
+        () => rest?.close(),
+        () => saver?.close(),
+        () => dir && rm(dir, { recursive: true, force: true }),
+      );
     });
 
     it('still ends with an exact file: lost hand-offs are sent again and the file picks up where it was', async () => {
@@ -104,8 +107,10 @@ describe('faults', () => {
     });
 
     afterAll(async () => {
-      await probe.close();
-      await sut.close();
+      await closeAll(
+        () => probe?.close(),
+        () => sut?.close(),
+      );
     });
 
     it.each(['server', 'processor', 'saver'] as const)(

@@ -7,6 +7,7 @@ import { freePort } from '../support/free-port.js';
 import { sample } from '../support/metrics.js';
 import { send, until } from '../support/http.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
+import { closeAll } from '../support/close-all.js';
 
 interface Health {
   status: string;
@@ -20,9 +21,12 @@ describe('health and metrics, the saver in a process of its own', () => {
   let rest: TestSystem | undefined;
 
   afterEach(async () => {
-    await rest?.close();
-    await saver?.close();
+    const [restOf, saverOf] = [rest, saver];
     rest = saver = undefined;
+    await closeAll(
+      () => restOf?.close(),
+      () => saverOf?.close(),
+    );
   });
 
   afterAll(async () => {

@@ -18,6 +18,7 @@ import { CapturedLogs } from '../support/captured-logs.js';
 import { expectStillOrders } from '../support/ordered-file.js';
 import { frameOf, RawPeer } from '../support/raw-peer.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
+import { closeAll } from '../support/close-all.js';
 
 const FRAME_LIMIT = 64 * 1024;
 const IDLE_TIMEOUT_MS = 300;
@@ -76,7 +77,7 @@ describe('hostile input at the TCP edge', () => {
     });
 
     afterAll(async () => {
-      await sut.close();
+      await sut?.close();
     });
 
     it.each(['server', 'processor', 'saver'] as const)(
@@ -136,7 +137,7 @@ describe('hostile input at the TCP edge', () => {
     });
 
     afterAll(async () => {
-      await sut.close();
+      await sut?.close();
     });
 
     it('closes connections beyond the cap while the open ones keep working', async () => {
@@ -190,8 +191,10 @@ describe('hostile input at the TCP edge', () => {
     });
 
     afterAll(async () => {
-      await sut.close();
-      await processor.close();
+      await closeAll(
+        () => sut?.close(),
+        () => processor?.close(),
+      );
     });
 
     it('writes a bounded number of short log lines, and answers or closes each as before', async () => {
@@ -259,8 +262,10 @@ describe('hostile input at the TCP edge', () => {
     });
 
     afterAll(async () => {
-      await client.close();
-      await sut.close();
+      await closeAll(
+        () => client?.close(),
+        () => sut?.close(),
+      );
     });
 
     it('refuses a result with a 10 MB string field, writes nothing and logs a short line', async () => {

@@ -16,7 +16,7 @@ describe.each(['tcp', 'local'])(
     });
 
     afterAll(async () => {
-      await sut.close();
+      await sut?.close();
     });
 
     const expectComplete = async (view: RunView) => {

@@ -27,7 +27,7 @@ describe('OpenAPI document at /docs-json', () => {
   });
 
   afterAll(async () => {
-    await sut.close();
+    await sut?.close();
   });
 
   it('is a valid OpenAPI document', async () => {

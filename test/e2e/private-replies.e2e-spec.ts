@@ -18,6 +18,7 @@ import {
 } from '../../src/common/transport/redis-transport.js';
 import { assertBrokerUp } from '../support/brokers.js';
 import { eventually } from '../support/sse.js';
+import { closeAll } from '../support/close-all.js';
 
 /**
  * How replies find their request on the brokers. On Redis and MQTT a listener replies to each client on the client's own channel, so a reply
@@ -94,7 +95,7 @@ const CASES: readonly BrokerCase[] = [
 describe.each(CASES)('$name replies', (broker) => {
   const cleanups: (() => unknown)[] = [];
   afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    await closeAll(...cleanups.splice(0).reverse());
   });
 
   /** A listener echoing `probe-<uuid>` requests, and the channels its replies were heard on. */
@@ -165,7 +166,7 @@ describe('nats replies', () => {
   const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
   const cleanups: (() => unknown)[] = [];
   afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    await closeAll(...cleanups.splice(0).reverse());
   });
 
   it('answers each request with its own reply, all on one inbox of the client', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import type { RunReport } from '../../src/client/report/run-report.js';
 import { launchChromium } from '../support/browser.js';
+import { closeAll } from '../support/close-all.js';
 import { getJson, startRun } from '../support/http.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
 
@@ -15,11 +16,17 @@ describe('the report page in a real browser (Debian Chromium)', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    [sut, browser] = await Promise.all([startTestSystem(), launchChromium()]);
+    // The browser first: without one, nothing is started. Each is kept as soon as it is up, so
+    // afterAll closes it whatever failed after.
+    browser = await launchChromium();
+    sut = await startTestSystem();
   });
 
   afterAll(async () => {
-    await Promise.all([browser?.close(), sut?.close()]);
+    await closeAll(
+      () => browser?.close(),
+      () => sut?.close(),
+    );
   });
 
   it('draws the four charts of a finished run with its series and points, without an error', async () => {

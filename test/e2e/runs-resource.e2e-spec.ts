@@ -34,7 +34,7 @@ describe('runs as a REST resource (monolith over TCP)', () => {
   });
 
   afterAll(async () => {
-    await sut.close();
+    await sut?.close();
   });
 
   const runCount = async (): Promise<number> =>
@@ -196,7 +196,7 @@ describe('admission: a full queue answers 429 with Retry-After', () => {
   });
 
   afterAll(async () => {
-    await sut.close();
+    await sut?.close();
   });
 
   /** Starts a run once the previous test's cancelled run has let go of its place. */

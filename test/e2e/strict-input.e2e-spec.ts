@@ -37,7 +37,7 @@ describe('strict input on GET / and POST /runs (monolith over TCP)', () => {
   });
 
   afterAll(async () => {
-    await sut.close();
+    await sut?.close();
   });
 
   const runCount = async (): Promise<number> =>

@@ -34,7 +34,7 @@ describe('watching a run: progress over SSE and the report data (monolith over T
   });
 
   afterAll(async () => {
-    await sut.close();
+    await sut?.close();
   });
 
   const start = async (query: Record<string, string | number>): Promise<RunView> =>

@@ -71,8 +71,10 @@ export class ModuleProcess {
   async waitForLog(text: string, withinMs = 20_000): Promise<void> {
     const deadline = Date.now() + withinMs;
     while (!this.output.includes(text)) {
-      if (this.child.exitCode !== null)
-        throw new Error(`${this.name} exited (${this.child.exitCode}):\n${this.output}`);
+      if (this.child.exitCode !== null || this.child.signalCode !== null)
+        throw new Error(
+          `${this.name} exited (${this.child.exitCode ?? this.child.signalCode}):\n${this.output}`,
+        );
       if (Date.now() > deadline)
         throw new Error(`${this.name} did not print "${text}":\n${this.output}`);
       await new Promise((resolve) => setTimeout(resolve, 50));

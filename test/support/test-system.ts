@@ -4,8 +4,12 @@ import { join } from 'node:path';
 import { loadSettings } from '../../src/common/settings/environment.js';
 import type { Settings } from '../../src/common/settings/settings.js';
 import { startSystem, type RunningSystem } from '../../src/system.js';
+import { givenBrokerUrls } from './brokers.js';
 
-/** Settings for tests: every port 0 (the bound ones are read back), quiet logs, a quick repair. */
+/**
+ * Settings for tests: every port 0 (the bound ones are read back), quiet logs, a quick repair, and
+ * the broker URLs the run was given.
+ */
 export const testEnvironment = (outputDir: string): Record<string, string> => ({
   CLIENT_PORT: '0',
   SERVER_PORT: '0',
@@ -21,6 +25,7 @@ export const testEnvironment = (outputDir: string): Record<string, string> => ({
   RETRY_MAX_MS: '200',
   REQUEST_TIMEOUT_MS: '5000',
   SHUTDOWN_TIMEOUT_MS: '2000',
+  ...givenBrokerUrls(),
 });
 
 export interface TestSystem {
