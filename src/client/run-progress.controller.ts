@@ -73,7 +73,7 @@ export class RunProgressController {
   @ApiErrors({ [HttpStatus.NOT_FOUND]: 'No such run (or no longer remembered).' })
   events(
     @Param('runId') runId: string,
-    @Headers('last-event-id') lastEventId?: string,
+    @Headers('Last-Event-ID') lastEventId?: string,
   ): Observable<MessageEvent> {
     const run = knownRun(this.runs, runId);
     if (hasReceivedEnd(lastEventId) && isFinal(run.current)) throw new EventsOverException(runId);
