@@ -1,21 +1,17 @@
-import { Controller, Get, Header, NotFoundException, Param, Res } from '@nestjs/common';
-import {
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiParam,
-  ApiProduces,
-  ApiTags,
-} from '@nestjs/swagger';
+import { Controller, Get, Header, HttpStatus, NotFoundException, Param, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { HttpErrorDto } from '../common/http/http-error.dto.js';
+import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { knownRun } from './known-run.js';
-import { loadReportAssets, type ReportAsset } from './report/report-assets.js';
+import { loadReportAssets, REPORT_ASSET_NAMES, type ReportAsset } from './report/report-assets.js';
 import { REPORT_PAGE_CSP, reportPage } from './report/report-page.js';
+import { RunReportDto } from './report/run-report.dto.js';
 import type { RunReport } from './report/run-report.js';
 import { RunReports } from './report/run-reports.js';
 import { RunsService } from './runs.service.js';
 
-const runIdParam = { name: 'runId', description: 'the id a run was started with' };
+const runIdParam = { name: 'runId', description: 'As `runId` in a run view.' };
+const NO_SUCH_RUN = { [HttpStatus.NOT_FOUND]: 'No such run (or no longer remembered).' };
 
 @ApiTags('runs')
 @Controller()
@@ -31,43 +27,53 @@ export class RunReportController {
   @Get('runs/:runId/report')
   @Header('Content-Type', 'text/html; charset=utf-8')
   @Header('Content-Security-Policy', REPORT_PAGE_CSP)
-  @ApiProduces('text/html')
+  @ApiOperation({ summary: "A run's report page (HTML)" })
   @ApiParam(runIdParam)
   @ApiOkResponse({
     description:
-      'an HTML page: arrival order against seq beside the file order, the drawn delays, ' +
-      'sent/acked/written over time, the reorder buffer over time, and the summary',
-    schema: { type: 'string', format: 'html' },
+      'An HTML page: arrival order against seq beside the file order, the drawn delays, ' +
+      'sent/acked/written over time, the reorder buffer over time, and the summary.',
+    content: { 'text/html': { schema: { type: 'string' } } },
   })
-  @ApiNotFoundResponse({ description: 'no such run (or it was forgotten)', type: HttpErrorDto })
+  @ApiErrors(NO_SUCH_RUN)
   page(@Param('runId') runId: string): string {
     return reportPage(knownRun(this.runs, runId).runId);
   }
 
   /** What the report page draws: bounded whatever the run's size (at most a few thousand points). */
   @Get('runs/:runId/report.json')
+  @ApiOperation({ summary: "A run's report data" })
   @ApiParam(runIdParam)
   @ApiOkResponse({
+    type: RunReportDto,
     description:
-      'the run, its summary (tasks, duration, tasks/s, ack latency and reorder wait percentiles, ' +
-      'duplicates, resent, failed), progress over time, and what the saver recorded',
-    // The report's shape is the `RunReport` interface (src/client/report/run-report.ts).
-    schema: { type: 'object', additionalProperties: true },
+      'The run, its summary (tasks, duration, tasks/s, ack latency and reorder wait percentiles, ' +
+      'duplicates, resent, failed), progress over time, and what the saver recorded.',
   })
-  @ApiNotFoundResponse({ description: 'no such run (or it was forgotten)', type: HttpErrorDto })
+  @ApiErrors(NO_SUCH_RUN)
   report(@Param('runId') runId: string): Promise<RunReport> {
     return this.reports.of(knownRun(this.runs, runId));
   }
 
   /** uPlot and the page's own script and styles, served by this app: the page needs no CDN. */
   @Get('report-assets/:name')
+  @ApiOperation({ summary: 'A script or style sheet of the report page' })
   @ApiParam({
     name: 'name',
-    description: 'uPlot.iife.min.js, uPlot.min.css, report.js or report.css',
+    description: 'A file the report page loads.',
+    schema: {
+      type: 'string',
+      enum: [...REPORT_ASSET_NAMES],
+    },
   })
-  @ApiProduces('application/javascript', 'text/css')
-  @ApiOkResponse({ description: 'the file', schema: { type: 'string' } })
-  @ApiNotFoundResponse({ description: 'no such asset', type: HttpErrorDto })
+  @ApiOkResponse({
+    description: 'The file: JavaScript for a `.js` name, CSS for a `.css` name.',
+    content: {
+      'text/javascript': { schema: { type: 'string' } },
+      'text/css': { schema: { type: 'string' } },
+    },
+  })
+  @ApiErrors({ [HttpStatus.NOT_FOUND]: 'No such asset.' })
   asset(@Param('name') name: string, @Res({ passthrough: true }) reply: FastifyReply): string {
     const asset = this.assets.get(name);
     if (!asset) throw new NotFoundException(`no asset ${name}`);

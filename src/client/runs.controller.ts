@@ -14,6 +14,7 @@ import {
 } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
+  ApiBody,
   ApiCreatedResponse,
   ApiOkResponse,
   ApiOperation,
@@ -28,14 +29,32 @@ import { RunLimitsPipe } from './run-limits.pipe.js';
 import { RunPageDto } from './run-page.dto.js';
 import { RunViewDto } from './run-view.dto.js';
 import { RunsService } from './runs.service.js';
-import { StartRunDto } from './start-run.dto.js';
+import { START_RUN_BODY, StartRunDto } from './start-run.dto.js';
 
 const START_ERRORS = {
   [HttpStatus.BAD_REQUEST]: 'A parameter is unknown, or not a plain decimal within its bounds.',
-  [HttpStatus.TOO_MANY_REQUESTS]:
-    'Runs are active and the queue is full (MAX_QUEUED_RUNS); `Retry-After` says when to try again.',
+  [HttpStatus.TOO_MANY_REQUESTS]: {
+    description:
+      'Runs are active and the queue is full (MAX_QUEUED_RUNS); `Retry-After` says when to try again.',
+    headers: {
+      'Retry-After': {
+        description: 'Seconds to wait before trying again.',
+        required: true,
+        schema: { type: 'integer', minimum: 0 },
+      },
+    },
+  },
   [HttpStatus.SERVICE_UNAVAILABLE]: 'The client is shutting down.',
 };
+
+/** `POST /runs` names the run it made, whether it waited (201) or not (202). */
+const LOCATION = {
+  Location: {
+    description: 'The new run: `/runs/{runId}`.',
+    required: true,
+    schema: { type: 'string', example: '/runs/20261126T190510809Z-0004-ebdc6090' },
+  },
+} as const;
 
 const runIdParam = ApiParam({
   name: 'runId',
@@ -81,8 +100,21 @@ export class RunsController {
     description:
       'The body takes the names of the `GET /` query. `Location` names the new run; `wait` as for `GET /`.',
   })
-  @ApiCreatedResponse({ type: RunViewDto, description: 'The run, once `wait` is met.' })
-  @ApiAcceptedResponse({ type: RunViewDto, description: '`wait=none`: the run as it starts.' })
+  @ApiBody({
+    required: false,
+    description: 'Every field is optional: its default applies.',
+    schema: START_RUN_BODY,
+  })
+  @ApiCreatedResponse({
+    type: RunViewDto,
+    description: 'The run, once `wait` is met.',
+    headers: LOCATION,
+  })
+  @ApiAcceptedResponse({
+    type: RunViewDto,
+    description: '`wait=none`: the run as it starts.',
+    headers: LOCATION,
+  })
   @ApiErrors(START_ERRORS)
   async create(
     @Body(RunLimitsPipe) body: StartRunDto,

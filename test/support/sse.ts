@@ -3,6 +3,7 @@ import { readSse, textChunks } from '../../src/cli/sse.js';
 
 export interface ReceivedEvent {
   readonly type: string;
+  readonly id?: string;
   readonly progress: RunProgress;
   /** Date.now() when the event was read. */
   readonly at: number;
@@ -22,6 +23,7 @@ export class SseReader {
       for await (const event of readSse(textChunks(body))) {
         yield {
           type: event.event,
+          id: event.id,
           progress: JSON.parse(event.data) as RunProgress,
           at: Date.now(),
         };
@@ -29,9 +31,13 @@ export class SseReader {
     })();
   }
 
-  static async open(baseUrl: string, runId: string): Promise<SseReader> {
+  /** `lastEventId` is sent as an EventSource sends it when it reconnects. */
+  static async open(baseUrl: string, runId: string, lastEventId?: string): Promise<SseReader> {
     const controller = new AbortController();
-    const response = await fetch(`${baseUrl}/runs/${runId}/events`, { signal: controller.signal });
+    const response = await fetch(`${baseUrl}/runs/${runId}/events`, {
+      signal: controller.signal,
+      headers: lastEventId === undefined ? {} : { 'Last-Event-ID': lastEventId },
+    });
     if (!response.body) throw new Error('no body');
     return new SseReader(
       response.status,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSettings } from '../../src/common/settings/environment.js';
 import type { Settings } from '../../src/common/settings/settings.js';
-import { startSystem, type RunningSystem } from '../../src/system.js';
+import { startSystem, type RunningSystem, type SystemOptions } from '../../src/system.js';
 import { givenBrokerUrls } from './brokers.js';
 
 /**
@@ -36,14 +36,19 @@ export interface TestSystem {
   close(): Promise<void>;
 }
 
-/** Starts the named modules in this process, on ephemeral ports, writing to a fresh temporary folder. */
+/**
+ * Starts the named modules in this process, on ephemeral ports, writing to a fresh temporary folder.
+ * `options.pino` gives the system a logger of the test's own (e.g. to read its request lines).
+ */
 export async function startTestSystem(
   env: Record<string, string> = {},
   outputDir?: string,
+  options: Pick<SystemOptions, 'pino'> = {},
 ): Promise<TestSystem> {
   const dir = outputDir ?? (await mkdtemp(join(tmpdir(), 'ordered-pipeline-')));
   // No Swagger UI: Jest cannot load @fastify/static (the built app's tests check /docs).
   const system = await startSystem(loadSettings({ ...testEnvironment(dir), ...env }), {
+    ...options,
     docsUi: false,
   });
   return {

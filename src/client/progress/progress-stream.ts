@@ -15,24 +15,32 @@ import {
 } from 'rxjs';
 import { RunEvents } from '../run-events.js';
 import { isFinal, type Run } from '../run.js';
-import type { ProgressEventType, RunProgress } from './run-progress.js';
+import { END_EVENT_ID } from './event-ids.js';
+import type { RunProgress } from './run-progress.js';
 
 /** At most one progress event per this interval: about four a second, whatever the run's rate. */
 export const PROGRESS_INTERVAL_MS = 250;
 /** A run where nothing moves (queued, or waiting for long delays) still reports this often. */
 const QUIET_INTERVAL_MS = 1000;
+/**
+ * `retry` of the `end` event: an EventSource reconnects after a stream closes, and its reconnection
+ * (with `Last-Event-ID: end`) gets 204 and stops it, this soon rather than after its default 3 s.
+ */
+export const END_RETRY_MS = 100;
 
 /**
  * A run's live progress from `RunEvents`, sampled: the latest state at most every
  * PROGRESS_INTERVAL_MS, then one `end` event once the run's state is final, then completion.
+ * Progress events are numbered from `firstNumber` (see event-ids.ts); `end` has END_EVENT_ID.
  * A subscriber that leaves unsubscribes from the run's events; the run does not notice.
  */
 @Injectable()
 export class ProgressStream {
   constructor(private readonly events: RunEvents) {}
 
-  of(run: Run): Observable<MessageEvent> {
+  of(run: Run, firstNumber = 1): Observable<MessageEvent> {
     return defer(() => {
+      let number = firstNumber;
       const rates = new RateMeter(run);
       const runEvents$ = this.events.of(run.runId);
       // Checked at once too: a run that ended before this subscription answers `end` at once.
@@ -44,22 +52,22 @@ export class ProgressStream {
       const progress$ = merge(runEvents$, interval(QUIET_INTERVAL_MS)).pipe(
         auditTime(PROGRESS_INTERVAL_MS),
         takeUntil(ended$),
-        map(() => message('progress', rates.next())),
+        map((): MessageEvent => ({ type: 'progress', id: String(number++), data: rates.next() })),
       );
       return concat(
         progress$,
-        defer(() => of(message('end', rates.next()))),
+        defer(() =>
+          of<MessageEvent>({
+            type: 'end',
+            id: END_EVENT_ID,
+            retry: END_RETRY_MS,
+            data: rates.next(),
+          }),
+        ),
       );
     });
   }
 }
-
-let nextId = 0;
-const message = (type: ProgressEventType, data: RunProgress): MessageEvent => ({
-  type,
-  data,
-  id: String(++nextId),
-});
 
 /** The run's progress with its rates since the previous reading. */
 class RateMeter {

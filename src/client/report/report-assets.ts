@@ -19,6 +19,9 @@ const SOURCES: Readonly<Record<string, readonly [string, string]>> = {
   'report.css': [own('report.css'), 'text/css'],
 };
 
+/** The names of the files served under `/report-assets/`. */
+export const REPORT_ASSET_NAMES: readonly string[] = Object.keys(SOURCES);
+
 /** The report page's assets by name, read once (about 60 KB): a name not listed is not served. */
 export function loadReportAssets(): ReadonlyMap<string, ReportAsset> {
   return new Map(
