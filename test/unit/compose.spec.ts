@@ -326,6 +326,17 @@ describe('docker-compose.yml', () => {
     );
   });
 
+  it('mounts ./data on the client, so its run journal (STATE_DIR) outlives the container', () => {
+    const { state } = settingsOf('client');
+    expect((services.client?.volumes ?? []).map(parseVolume)).toContainEqual(
+      expect.objectContaining({ source: './data', target: expect.stringMatching(/^\//) }),
+    );
+    const mount = (services.client?.volumes ?? [])
+      .map(parseVolume)
+      .find((v) => v.source === './data');
+    expect(state.dir.startsWith(`${mount?.target ?? '?'}/`)).toBe(true);
+  });
+
   it('lets the processor be scaled: no host port, no fixed container name', () => {
     expect(services.processor?.ports ?? []).toEqual([]);
     expect(services.processor?.container_name).toBeUndefined();
