@@ -87,6 +87,8 @@ const noPublisher = (): void => undefined;
 export class Run {
   readonly total: number;
   readonly createdAt: number;
+  /** Task values are `taskValue(seed, conn, idx)`: the same in every life of the client. */
+  readonly seed: number;
   private sentCount = 0;
   private ackedCount = 0;
   private failedCount = 0;
@@ -183,8 +185,6 @@ export class Run {
     run.settle();
     return run;
   }
-
-  readonly seed: number;
 
   get sent(): number {
     return this.sentCount;

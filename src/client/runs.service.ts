@@ -25,6 +25,8 @@ import { TaskSender } from './task-sender.js';
 import { UnwrittenBudget } from './unwritten-budget.js';
 
 const DAY_MS = 86_400_000;
+/** Said of a run a stop ended: the journal keeps it unfinished. */
+const RESUMES = '; it resumes when the client starts again';
 
 export interface RunListQuery {
   readonly state?: RunState;
@@ -137,9 +139,13 @@ export class RunsService
         `the run could not be journaled: ${describeError(error)}`,
       );
     }
-    if (this.stopping) throw new ServiceUnavailableException('shutting down: no new runs');
+    if (this.stopping && !this.journal.enabled) {
+      throw new ServiceUnavailableException('shutting down: no new runs');
+    }
     this.remember(run);
-    this.admission.offer(run, true);
+    // Journaled while the client began to stop: the next life runs it.
+    if (this.stopping) run.cancel(`the client stopped before the run started${RESUMES}`);
+    else this.admission.offer(run, true);
     return run;
   }
 
@@ -173,7 +179,7 @@ export class RunsService
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    const resumable = this.journal.enabled ? '; it resumes when the client starts again' : '';
+    const resumable = this.journal.enabled ? RESUMES : '';
     for (const run of this.admission.drain())
       run.cancel(`the client stopped before the run started${resumable}`);
     for (const run of this.runs.values()) {

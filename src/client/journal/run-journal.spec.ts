@@ -182,6 +182,41 @@ describe('RunJournal', () => {
     expect(past[5].tasks?.count).toBe(100);
   });
 
+  it('keeps the tasks of a run taken back at start through a rewrite, before it is admitted again', async () => {
+    const first = await open();
+    const waiting = newRun(2, 50);
+    await first.journal.accepted(waiting, waiting.seed);
+    waiting.admit();
+    first.journal.admitted(waiting);
+    await Promise.all(takeSeqs(waiting, 30, first.journal));
+    await first.journal.close();
+    opened.pop();
+
+    const second = await open();
+    const [past] = second.past;
+    const back = new Run(waiting.runId, waiting.shape, `${waiting.runId}.jsonl`, {
+      reorderWindow: 1_000_000,
+      seed: past.seed,
+      past: { createdAt: past.createdAt, restarts: 1, tasks: past.tasks },
+    });
+    second.journal.adopt(back, past);
+    // Still queued when a big run's end makes the journal rewrite itself.
+    const big = newRun(10, 30_000);
+    await second.journal.accepted(big, big.seed);
+    big.admit();
+    await Promise.all(takeSeqs(big, 300_000, second.journal));
+    const grown = second.journal.size;
+    big.cancel();
+    await second.journal.ended(big);
+    await second.journal.accepted(newRun(1, 1), 1);
+    expect(second.journal.size).toBeLessThan(grown);
+    await second.journal.close();
+    opened.pop();
+
+    const third = await open();
+    expect(third.past.find((run) => run.runId === waiting.runId)?.tasks?.count).toBe(30);
+  });
+
   it('refuses a second client on the same folder while the first holds it', async () => {
     await open();
     await expect(new RunJournal(settingsFor(dir)).open()).rejects.toThrow(StateDirInUseError);

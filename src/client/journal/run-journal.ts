@@ -131,10 +131,7 @@ export class RunJournal {
       if (error.code === 'ENOENT') return Buffer.alloc(0);
       throw error;
     });
-    this.replay(path, bytes);
-    if (bytes.length > 0 && this.entries.size === 0 && readFrames(bytes).version !== VERSION) {
-      await rename(path, `${path}.unreadable-${Date.now()}`);
-    }
+    if (!this.replay(path, bytes)) await rename(path, `${path}.unreadable-${Date.now()}`);
     const durability = this.settings.state.journal === 'fsync' ? 'fsync' : 'write';
     this.file = await JournalFile.create(path, this.snapshot(), durability, {
       collect: () => this.collect(),
@@ -164,6 +161,7 @@ export class RunJournal {
 
   /** A run was accepted (queued or admitted at once). Settles when it is on disk. */
   accepted(run: Run, seed: number): Promise<void> {
+    if (!this.enabled) return Promise.resolve();
     const accepted: Accepted = {
       kind: 'accepted',
       runId: run.runId,
@@ -181,7 +179,8 @@ export class RunJournal {
     if (!entry) return;
     entry.run = run;
     entry.journaledSeq = journaled.tasks?.count ?? 0;
-    entry.tasks = undefined;
+    // `entry.tasks` stays: until the run is admitted again (it may wait in the queue), a rewrite
+    // of the journal takes its tasks from there. Admitted, the run holds the same arrays.
   }
 
   admitted(run: Run): void {
@@ -221,6 +220,7 @@ export class RunJournal {
     const view = run.view();
     entry.ended = view;
     entry.run = undefined;
+    entry.tasks = undefined;
     this.dirty.delete(entry);
     try {
       if (recording) await this.writeReport(run.runId, recording);
@@ -309,15 +309,16 @@ export class RunJournal {
     return frames;
   }
 
-  private replay(path: string, bytes: Buffer): void {
-    if (bytes.length === 0) return;
+  /** Reads the journal's records back; answers false when it cannot be read at all. */
+  private replay(path: string, bytes: Buffer): boolean {
+    if (bytes.length === 0) return true;
     const read = readFrames(bytes);
-    if (read.version !== undefined && read.version !== VERSION) {
+    if (read.version !== VERSION) {
       this.logger.error(
-        `${path} is in journal format ${read.version}, which this version does not read; ` +
-          'it is kept aside and a new journal starts',
+        `${path} is ${read.version === undefined ? 'not a journal' : `in journal format ${read.version}`}, ` +
+          `which this version does not read; it is kept aside and a new journal starts`,
       );
-      return;
+      return false;
     }
     let ignored = read.droppedFrames;
     const pieces = new Map<string, Chunk[]>();
@@ -338,6 +339,7 @@ export class RunJournal {
           `${plural(read.droppedBytes, 'byte')} of a torn or corrupt tail`,
       );
     }
+    return true;
   }
 
   /** Applies one run record; answers false for one that is malformed or names no known run. */
