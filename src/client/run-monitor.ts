@@ -143,6 +143,22 @@ export class RunMonitor {
     }
   }
 
+  /**
+   * The lines on disk now, asked from the saver within `withinMs` (the run's view takes them), or
+   * undefined when it did not answer in time.
+   */
+  async writtenNow(run: Run, withinMs: number): Promise<number | undefined> {
+    const status = await Promise.race([
+      this.status(run, 0),
+      sleep(withinMs, undefined, { ref: false }),
+    ]);
+    if (status === undefined || typeof status === 'string' || status.state === 'unknown') {
+      return undefined;
+    }
+    run.observe(status);
+    return status.written;
+  }
+
   /** Tells the saver to close the run's file (the run was cancelled). */
   async closeAtSaver(run: Run): Promise<void> {
     const message: SaverRunRef = { runId: run.runId, total: run.total };

@@ -25,6 +25,8 @@ import { TaskSender } from './task-sender.js';
 import { UnwrittenBudget } from './unwritten-budget.js';
 
 const DAY_MS = 86_400_000;
+/** At a stop, the saver is asked what is on disk for this long at most. */
+const ASK_SAVER_AT_STOP_MS = 2000;
 /** Said of a run a stop ended: the journal keeps it unfinished. */
 const RESUMES = '; it resumes when the client starts again';
 
@@ -182,13 +184,18 @@ export class RunsService
     const resumable = this.journal.enabled ? RESUMES : '';
     for (const run of this.admission.drain())
       run.cancel(`the client stopped before the run started${resumable}`);
-    for (const run of this.runs.values()) {
-      if (!isFinal(run.current)) {
-        run.interrupt(
-          `the client stopped; ${run.view().written} of ${run.total} line(s) were on disk then${resumable}`,
-        );
-      }
-    }
+    // A waiting request is answered with what is on disk now, asked from the saver (bounded).
+    const running = [...this.runs.values()].filter((run) => !isFinal(run.current));
+    const askMs = Math.min(ASK_SAVER_AT_STOP_MS, this.settings.shutdownTimeoutMs / 4);
+    const onDisk = await Promise.all(running.map((run) => this.monitor.writtenNow(run, askMs)));
+    running.forEach((run, at) => {
+      const lines = onDisk[at];
+      const known =
+        lines === undefined
+          ? `the saver did not answer; ${run.view().written} of ${run.total} line(s) were on disk at its last word`
+          : `${lines} of ${run.total} line(s) were on disk then`;
+      run.interrupt(`the client stopped; ${known}${resumable}`);
+    });
     if (this.active.size > 0) {
       await Promise.race([
         Promise.all(this.active),
