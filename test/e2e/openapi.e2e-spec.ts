@@ -280,7 +280,7 @@ describe('OpenAPI document at /docs-json', () => {
       delay_range: 0,
       wait: 'saved',
     });
-    const optional = ['error', 'lastError'];
+    const optional = ['error', 'lastError', 'resumedAt'];
     expect(Object.keys(document.components.schemas.RunViewDto.properties).sort()).toEqual(
       [...new Set([...Object.keys(body), ...optional])].sort(),
     );
