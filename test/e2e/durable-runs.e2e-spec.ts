@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { appendFile, mkdtemp, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -139,9 +139,12 @@ describe('durable runs: a client that restarts loses no run and no history', () 
     dirs.push(dir);
     return dir;
   };
+  // Each test's processes stop when it ends, whatever happened: the next test has the machine.
+  afterEach(async () => {
+    for (const client of running.splice(0)) await client.stop();
+    for (const process of others.splice(0)) await process.stop();
+  });
   afterAll(async () => {
-    for (const client of running) await client.stop();
-    for (const process of others) await process.stop();
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
 
