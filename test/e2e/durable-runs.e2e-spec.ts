@@ -67,8 +67,9 @@ class Restartable {
     return code;
   }
 
-  async restart(): Promise<void> {
-    this.process = ModuleProcess.start(this.modules, this.env);
+  /** Starts it again on the same folders and ports, with `changes` to its settings if given. */
+  async restart(changes: Env = {}): Promise<void> {
+    this.process = ModuleProcess.start(this.modules, { ...this.env, ...changes });
     await this.ready();
   }
 
@@ -240,6 +241,64 @@ describe('durable runs: a client that restarts loses no run and no history', () 
       expect(report.body.progress.t.length).toBeGreaterThan(0);
       const events = await fetch(`${client.baseUrl}/runs/${runId}/events`);
       expect(await events.text()).toContain('event: end');
+    },
+    LONG_MS,
+  );
+
+  it(
+    'queued runs stay queued in their order across a stop; RESUME_RUNS=off ends unfinished runs interrupted',
+    async () => {
+      const client = new Restartable(
+        'client,server,processor,saver',
+        await systemEnv(await folder('queue'), { MAX_ACTIVE_RUNS: '1' }),
+      );
+      running.push(client);
+      await client.ready();
+      const start = async (shape: object): Promise<string> =>
+        (await send<RunView>('POST', `${client.baseUrl}/runs`, { ...shape, wait: 'none' })).body
+          .runId;
+      const first = await start({ connection_count: 20, connection_value: 500, delay_range: 2 });
+      const second = await start({ connection_count: 5, connection_value: 10, delay_range: 0 });
+      const third = await start({ connection_count: 5, connection_value: 10, delay_range: 0 });
+      await until<RunView>(`${client.baseUrl}/runs/${first}`, ({ body }) => body.sent > 0, LONG_MS);
+      expect((await view(client.baseUrl, third)).body.state).toBe('queued');
+      expect(await client.kill('SIGTERM')).toBe(0);
+      await client.restart();
+      // One at a time, in the order they came: the third never starts before the second has ended.
+      // Asked last run first: a run seen started means the one before had ended by then.
+      const states = async (): Promise<RunView[]> => {
+        const seen: RunView[] = [];
+        for (const id of [third, second, first])
+          seen.unshift((await view(client.baseUrl, id)).body);
+        return seen;
+      };
+      let now = await states();
+      while (now[2].state !== 'completed') {
+        if (now[2].state !== 'queued') expect(now[1].state).toBe('completed');
+        if (now[1].state !== 'queued') expect(now[0].state).toBe('completed');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        now = await states();
+      }
+      for (const run of now) {
+        expect(run).toMatchObject({ state: 'completed', restarts: 1 });
+        await expectOrderedFile(run.file, run);
+      }
+
+      // RESUME_RUNS=off: an unfinished run ends interrupted, says why, and stays in the history.
+      const fourth = await start({ connection_count: 20, connection_value: 500, delay_range: 2 });
+      await until<RunView>(
+        `${client.baseUrl}/runs/${fourth}`,
+        ({ body }) => body.sent > 0,
+        LONG_MS,
+      );
+      await client.kill('SIGKILL');
+      await client.restart({ RESUME_RUNS: 'off' });
+      const left = (await view(client.baseUrl, fourth)).body;
+      expect(left).toMatchObject({ state: 'interrupted', restarts: 1 });
+      expect(left.error).toContain('RESUME_RUNS=off');
+      await client.kill('SIGTERM');
+      await client.restart();
+      expect((await view(client.baseUrl, fourth)).body.state).toBe('interrupted');
     },
     LONG_MS,
   );
