@@ -103,6 +103,8 @@ export class RunJournal {
   private file?: JournalFile;
   private lock?: StateLock;
   private readonly reportsDir: string;
+  /** Ends being written (report data, then the record): a close waits for them. */
+  private readonly ending = new Set<Promise<void>>();
 
   constructor(@Inject(SETTINGS) private readonly settings: Settings) {
     this.reportsDir = join(settings.state.dir, 'reports');
@@ -152,6 +154,7 @@ export class RunJournal {
 
   /** Writes what is pending and lets the folder go; records after this are not kept. */
   async close(): Promise<void> {
+    await Promise.all(this.ending);
     const file = this.file;
     this.file = undefined;
     await file?.close();
@@ -214,7 +217,13 @@ export class RunJournal {
   }
 
   /** The run ended: its final view joins the history and its report data go beside it. */
-  async ended(run: Run, recording?: ClientRecording): Promise<void> {
+  ended(run: Run, recording?: ClientRecording): Promise<void> {
+    const ending = this.end(run, recording);
+    this.ending.add(ending);
+    return ending.finally(() => this.ending.delete(ending));
+  }
+
+  private async end(run: Run, recording?: ClientRecording): Promise<void> {
     const entry = this.entries.get(run.runId);
     if (!entry || !this.file) return;
     const view = run.view();

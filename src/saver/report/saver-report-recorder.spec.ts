@@ -29,7 +29,7 @@ describe(SaverReportRecorder.name, () => {
   });
 
   afterEach(async () => {
-    sut.onModuleDestroy();
+    await sut.onModuleDestroy();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -81,8 +81,8 @@ describe(SaverReportRecorder.name, () => {
     expect(report.timeline.columns.buffered.at(-1)).toBe(0);
   });
 
-  it('stops observing when its module is destroyed', () => {
-    sut.onModuleDestroy();
+  it('stops observing when its module is destroyed', async () => {
+    await sut.onModuleDestroy();
     observers.received('run-z', 1, 0, 0);
     expect(sut.report('run-z').known).toBe(false);
   });

@@ -24,6 +24,8 @@ export class SaverReportRecorder implements SaverObserver, OnModuleDestroy {
   /** The run of the latest event: most events follow one of the same run. */
   private latest?: SaverRunRecording;
   private readonly remove: () => void;
+  /** Reports being kept: the saver's shutdown waits for them (their files are on its disk). */
+  private readonly keeping = new Set<Promise<void>>();
 
   constructor(
     observers: SaverObservers,
@@ -32,8 +34,9 @@ export class SaverReportRecorder implements SaverObserver, OnModuleDestroy {
     this.remove = observers.add(this);
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     this.remove();
+    await Promise.all(this.keeping);
   }
 
   /** What this life of the saver recorded of the run. */
@@ -56,11 +59,13 @@ export class SaverReportRecorder implements SaverObserver, OnModuleDestroy {
     const recording = this.runs.get(runId);
     if (!recording) return;
     const path = this.pathOf(runId);
-    writeFile(`${path}.new`, JSON.stringify(recording.report()))
+    const keeping = writeFile(`${path}.new`, JSON.stringify(recording.report()))
       .then(() => rename(`${path}.new`, path))
       .catch((error: unknown) =>
         this.logger.warn(`run ${runId}: its report could not be kept: ${describeError(error)}`),
-      );
+      )
+      .finally(() => this.keeping.delete(keeping));
+    this.keeping.add(keeping);
   }
 
   private pathOf(runId: string): string {
