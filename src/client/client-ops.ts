@@ -7,12 +7,14 @@ import { pingPeer } from '../ops/peer-readiness.js';
 import { PipelineMetrics } from '../ops/pipeline-metrics.js';
 import { ReadinessChecks } from '../ops/readiness-checks.js';
 import { RunEvents } from './run-events.js';
-import { RUN_STATES } from './run.js';
+import { isFinal, RUN_STATES } from './run.js';
 import { RunsService } from './runs.service.js';
 
 /**
  * What the client shows its operator. The task counters and the ack latency follow `RunEvents`
- * (the one stream of the runs' progress); runs by state are counted when Prometheus scrapes.
+ * (the one stream of the runs' progress), and so do the runs ended, by state (a run of an earlier
+ * life restored from the journal publishes nothing: it is not counted again); the runs remembered,
+ * by state, are counted when Prometheus scrapes.
  * Ready means the server and the saver answer their pings.
  */
 @Injectable()
@@ -30,7 +32,9 @@ export class ClientOps implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    const { metrics } = this;
+    const metrics = this.metrics.use('client');
+    // Every final state from the start, at 0: a rate over a series that appears late misses its first run.
+    for (const state of RUN_STATES.filter(isFinal)) metrics.runsEnded.inc({ state }, 0);
     const ackSeconds = metrics.hopSeconds.labels({ from: 'client', to: 'server' });
     this.subscription = this.events.all$.subscribe(({ kind, run }) => {
       switch (kind) {
@@ -43,6 +47,9 @@ export class ClientOps implements OnModuleInit, OnModuleDestroy {
           return metrics.tasksFailed.inc();
         case 'resent':
           return metrics.tasksResent.inc();
+        case 'state':
+          if (isFinal(run.current)) metrics.runsEnded.inc({ state: run.current });
+          return;
       }
     });
     this.removers = [

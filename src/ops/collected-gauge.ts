@@ -1,4 +1,4 @@
-import { Gauge, type Registry } from 'prom-client';
+import { Gauge } from 'prom-client';
 
 export type Labels = Record<string, string>;
 /** Reads the current values of one source, at scrape time. */
@@ -10,14 +10,16 @@ export type GaugeSource = () => Iterable<readonly [Labels, number]>;
  */
 export class CollectedGauge {
   private readonly sources = new Set<GaugeSource>();
+  /** The prom-client gauge, registered by `PipelineMetrics` with the module that uses it. */
+  readonly metric: Gauge;
 
-  constructor(name: string, help: string, labelNames: readonly string[], registry: Registry) {
+  constructor(name: string, help: string, labelNames: readonly string[] = []) {
     const sources = this.sources;
-    new Gauge({
+    this.metric = new Gauge({
       name,
       help,
       labelNames,
-      registers: [registry],
+      registers: [],
       collect() {
         this.reset();
         for (const source of sources)

@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Histogram, Registry, type Metric } from 'prom-client';
+import type { ModuleName } from '../common/settings/settings.js';
 import { CollectedGauge } from './collected-gauge.js';
 
 /** Latency buckets, seconds: a local hop answers in a millisecond, a loaded one in seconds. */
@@ -6,99 +7,144 @@ const LATENCY_BUCKETS = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
 
+/** A metric of the pipeline, created unregistered: `PipelineMetrics.use` registers it. */
+const counter = (name: string, help: string, labelNames: readonly string[] = []) =>
+  new Counter({ name, help, labelNames, registers: [] });
+
+/** Why the saver refused a result: the `reason` label of `pipeline_results_refused_total`. */
+export const RESULT_REFUSALS = [
+  'run_not_open',
+  'run_ended',
+  'run_unusable',
+  'run_completed',
+  'too_far_ahead',
+  'saver_full',
+  'saver_stopping',
+] as const;
+export type ResultRefusal = (typeof RESULT_REFUSALS)[number];
+
+/** Why the processor refused a task or dropped its result: the `reason` label of its counter. */
+export const TASK_REFUSALS = [
+  'processor_full',
+  'delay_above_max',
+  'result_refused_by_saver',
+] as const;
+export type TaskRefusal = (typeof TASK_REFUSALS)[number];
+
 /**
- * Every metric of the pipeline, declared once, in one registry per process: the modules of a
- * monolith share it, and a test process that starts several systems gets one each (the global
- * default registry would refuse the second "metric already registered").
+ * Every metric of the pipeline, declared once, in one registry per process (a test process that
+ * starts several systems gets one each: the global default registry would refuse the second
+ * "metric already registered"). A metric is registered by the module that uses it (`use`), so a
+ * process exports the metrics of the modules it runs and no zeros for the others.
  */
 export class PipelineMetrics {
   readonly registry = new Registry();
-  private readonly registers = [this.registry];
 
-  // Client: tasks, as `RunEvents` reports them.
-  readonly tasksSent = new Counter({
-    name: 'pipeline_tasks_sent_total',
-    help: 'Tasks the client sent (first sends).',
-    registers: this.registers,
-  });
-  readonly tasksAcked = new Counter({
-    name: 'pipeline_tasks_acked_total',
-    help: 'Tasks acknowledged to the client.',
-    registers: this.registers,
-  });
-  readonly tasksFailed = new Counter({
-    name: 'pipeline_tasks_failed_total',
-    help: 'Tasks the client gave up on after every retry (the repair may still bring them).',
-    registers: this.registers,
-  });
-  readonly tasksResent = new Counter({
-    name: 'pipeline_tasks_resent_total',
-    help: 'Tasks the repair sent again.',
-    registers: this.registers,
-  });
+  // Client: tasks and runs, as `RunEvents` reports them.
+  readonly tasksSent = counter('pipeline_tasks_sent_total', 'Tasks the client sent (first sends).');
+  readonly tasksAcked = counter('pipeline_tasks_acked_total', 'Tasks acknowledged to the client.');
+  readonly tasksFailed = counter(
+    'pipeline_tasks_failed_total',
+    'Tasks the client gave up on after every retry (the repair may still bring them).',
+  );
+  readonly tasksResent = counter('pipeline_tasks_resent_total', 'Tasks the repair sent again.');
   readonly unwrittenTasks = new CollectedGauge(
     'pipeline_client_unwritten_tasks',
     'Tasks the client sent and the saver has not yet written, over every run (at most MAX_UNWRITTEN_TASKS).',
-    [],
-    this.registry,
   );
   readonly runs = new CollectedGauge(
     'pipeline_runs',
-    'Runs the client remembers, by state.',
+    'Runs the client remembers now, by state (the latest ones: older ended runs are forgotten).',
     ['state'],
-    this.registry,
+  );
+  readonly runsEnded = counter(
+    'pipeline_runs_total',
+    'Runs that ended in this process, by final state (completed, failed, cancelled, interrupted).',
+    ['state'],
   );
 
   // Saver.
-  readonly resultsWritten = new Counter({
-    name: 'pipeline_results_written_total',
-    help: 'Result lines the saver wrote.',
-    registers: this.registers,
-  });
-  readonly duplicatesDropped = new Counter({
-    name: 'pipeline_duplicates_dropped_total',
-    help: 'Results the saver dropped as duplicates.',
-    registers: this.registers,
-  });
+  readonly resultsWritten = counter(
+    'pipeline_results_written_total',
+    'Result lines the saver wrote.',
+  );
+  readonly duplicatesDropped = counter(
+    'pipeline_duplicates_dropped_total',
+    'Results the saver dropped as duplicates.',
+  );
+  readonly resultsRefused = counter(
+    'pipeline_results_refused_total',
+    'Results the saver did not take, by reason: dropped for good (run_not_open, run_ended, run_unusable), already written (run_completed), or refused for now (too_far_ahead, saver_full, saver_stopping: its sender sends it again).',
+    ['reason'],
+  );
   readonly reorderBuffered = new CollectedGauge(
     'pipeline_reorder_buffered',
     'Results the saver holds for an earlier seq, over every open run.',
-    [],
-    this.registry,
   );
   readonly saverOpenRuns = new CollectedGauge(
     'pipeline_saver_open_runs',
     'Run files the saver has open.',
-    [],
-    this.registry,
   );
 
   // Processor.
   readonly processorHeld = new CollectedGauge(
     'pipeline_processor_held_tasks',
     'Tasks the processor holds (waiting for their delay or for the saver).',
-    [],
-    this.registry,
+  );
+  readonly processorRefused = counter(
+    'pipeline_processor_refused_total',
+    'Tasks the processor refused (processor_full: sent again; delay_above_max) or whose result it dropped because the saver refused it for good (result_refused_by_saver).',
+    ['reason'],
   );
 
-  // Every hop.
+  // Every link from a module to a peer.
   readonly linkPending = new CollectedGauge(
     'pipeline_link_pending',
     'Requests in flight or waiting for a slot on a link between two modules.',
     ['from', 'to'],
-    this.registry,
   );
-  readonly hopMessages = new Counter({
-    name: 'pipeline_hop_messages_total',
-    help: 'Messages sent on a link between two modules: a batch of tasks or results counts once, retries are not counted.',
-    labelNames: ['from', 'to'],
-    registers: this.registers,
-  });
+  readonly hopMessages = counter(
+    'pipeline_hop_messages_total',
+    'Messages sent on a link between two modules: a batch of tasks or results counts once, retries are not counted.',
+    ['from', 'to'],
+  );
   readonly hopSeconds = new Histogram({
     name: 'pipeline_hop_seconds',
     help: 'From handing a task (or result, or query) to a hop to its answer, retries included; one count per item, whether it travelled alone or in a batch.',
     labelNames: ['from', 'to'],
     buckets: LATENCY_BUCKETS,
-    registers: this.registers,
+    registers: [],
   });
+
+  /** The metrics each module uses: those of the links to its peers for every module that calls one. */
+  private readonly ofModule: Record<ModuleName, readonly Metric[]> = (() => {
+    const links = [this.linkPending.metric, this.hopMessages, this.hopSeconds];
+    return {
+      client: [
+        this.tasksSent,
+        this.tasksAcked,
+        this.tasksFailed,
+        this.tasksResent,
+        this.unwrittenTasks.metric,
+        this.runs.metric,
+        this.runsEnded,
+        ...links,
+      ],
+      server: links,
+      processor: [this.processorHeld.metric, this.processorRefused, ...links],
+      saver: [
+        this.resultsWritten,
+        this.duplicatesDropped,
+        this.resultsRefused,
+        this.reorderBuffered.metric,
+        this.saverOpenRuns.metric,
+      ],
+    };
+  })();
+
+  /** Registers the metrics of `module`, which runs in this process (again: nothing changes). */
+  use(module: ModuleName): this {
+    for (const metric of this.ofModule[module]) this.registry.registerMetric(metric);
+    return this;
+  }
 }

@@ -19,6 +19,7 @@ import { ThrottledLog } from '../common/throttled-log.js';
 import { InjectHop } from '../common/transport/hops.js';
 import type { ItemSend } from '../common/transport/peer-link.js';
 import { isHandlerError, isRetryableRefusal, refuseForNow } from '../common/transport/refusal.js';
+import type { TaskRefusal } from '../ops/pipeline-metrics.js';
 import { DueQueue } from './due-queue.js';
 
 /**
@@ -44,6 +45,13 @@ export class ProcessorService implements BeforeApplicationShutdown, OnApplicatio
   private readonly maxDelayMs: number;
   private readonly stopped = new AbortController();
   private readonly handOffFailures = new ThrottledLog(this.logger, 'error');
+  /** One throttled warning per reason; a full processor is routine under load: a line every 10 s. */
+  private readonly refusalLogs: Record<TaskRefusal, ThrottledLog> = {
+    processor_full: new ThrottledLog(this.logger, 'warn', 10_000),
+    delay_above_max: new ThrottledLog(this.logger, 'warn'),
+    result_refused_by_saver: new ThrottledLog(this.logger, 'warn'),
+  };
+  private countRefusal?: (reason: TaskRefusal) => void;
 
   constructor(
     @InjectHop('saver') private readonly toSaver: ItemSend<Result, ResultReceipt>,
@@ -70,9 +78,9 @@ export class ProcessorService implements BeforeApplicationShutdown, OnApplicatio
    */
   async take(task: Task): Promise<{ handedOff: Promise<boolean> }> {
     if (task.delayRange * 1000 > this.maxDelayMs) {
-      throw new RpcException(
-        `delayRange ${task.delayRange} s is above this processor's MAX_DELAY (${this.maxDelayMs / 1000} s)`,
-      );
+      const message = `delayRange ${task.delayRange} s is above this processor's MAX_DELAY (${this.maxDelayMs / 1000} s)`;
+      this.refused('delay_above_max', `run ${task.runId} seq ${task.seq}: ${message}`);
+      throw new RpcException(message);
     }
     const held = this.heldTask(task);
     if (held) return { handedOff: held };
@@ -80,9 +88,9 @@ export class ProcessorService implements BeforeApplicationShutdown, OnApplicatio
       await this.room.acquire();
     } catch (error) {
       if (!(error instanceof NoSlotError)) throw error;
-      throw refuseForNow(
-        `the processor holds ${this.room.held} task(s) (PROCESSOR_MAX_HELD=${this.room.capacity}): ${error.message}`,
-      );
+      const message = `the processor holds ${this.room.held} task(s) (PROCESSOR_MAX_HELD=${this.room.capacity}): ${error.message}`;
+      this.refused('processor_full', `run ${task.runId} seq ${task.seq}: ${message}; sent again`);
+      throw refuseForNow(message);
     }
     const again = this.heldTask(task);
     if (again) {
@@ -98,6 +106,11 @@ export class ProcessorService implements BeforeApplicationShutdown, OnApplicatio
     });
     seqs.set(task.seq, work);
     return { handedOff: work };
+  }
+
+  /** Calls `count` with the reason of every task refused or result dropped (none: stops). */
+  countRefusals(count: ((reason: TaskRefusal) => void) | undefined): void {
+    this.countRefusal = count;
   }
 
   /** Tasks taken but not yet handed to the saver. */
@@ -167,7 +180,13 @@ export class ProcessorService implements BeforeApplicationShutdown, OnApplicatio
       // is nothing more to do with it, and on RabbitMQ its message must not be delivered again for
       // ever. Anything else is not lost for good: the client asks the saver what is missing and
       // sends it again (and on RabbitMQ the message is delivered again).
-      if (isHandlerError(error) && !isRetryableRefusal(error)) return true;
+      if (isHandlerError(error) && !isRetryableRefusal(error)) {
+        this.refused(
+          'result_refused_by_saver',
+          `run ${task.runId} seq ${task.seq}: the saver refused the result (${describeError(error)}); dropped`,
+        );
+        return true;
+      }
       if (!isHandlerError(error)) {
         this.handOffFailures.report(
           `run ${task.runId} seq ${task.seq}: hand-off failed (${describeError(error)})`,
@@ -175,5 +194,10 @@ export class ProcessorService implements BeforeApplicationShutdown, OnApplicatio
       }
       return false;
     }
+  }
+
+  private refused(reason: TaskRefusal, message: string): void {
+    this.countRefusal?.(reason);
+    this.refusalLogs[reason].report(`task refused (${reason}): ${message}`);
   }
 }

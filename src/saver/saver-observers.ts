@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { ResultRefusal } from '../ops/pipeline-metrics.js';
 
 /**
  * What the saver reports as each result goes through a run's pipeline, with `performance.now()`
@@ -14,6 +15,8 @@ export interface SaverObserver {
   written?(runId: string, firstSeq: number, count: number, at: number): void;
   /** A result was dropped as a duplicate. */
   duplicate?(runId: string, seq: number): void;
+  /** A result was not taken, for `reason` (see `pipeline_results_refused_total`). */
+  refused?(runId: string, seq: number, reason: ResultRefusal): void;
   /** The run's file is complete, or the run failed or was cancelled: nothing more comes for it. */
   ended?(runId: string): void;
 }
@@ -53,6 +56,10 @@ export class SaverObservers implements Required<SaverObserver> {
 
   duplicate(runId: string, seq: number): void {
     for (const observer of this.observers) observer.duplicate?.(runId, seq);
+  }
+
+  refused(runId: string, seq: number, reason: ResultRefusal): void {
+    for (const observer of this.observers) observer.refused?.(runId, seq, reason);
   }
 
   ended(runId: string): void {

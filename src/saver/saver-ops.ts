@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Settings } from '../common/settings/settings.js';
 import { SETTINGS } from '../common/settings/settings.module.js';
-import { PipelineMetrics } from '../ops/pipeline-metrics.js';
+import { PipelineMetrics, RESULT_REFUSALS } from '../ops/pipeline-metrics.js';
 import { ReadinessChecks } from '../ops/readiness-checks.js';
 import { outputDirProblem } from './output-dir.js';
 import { SaverObservers } from './saver-observers.js';
@@ -9,7 +9,7 @@ import { SaverService } from './saver.service.js';
 
 /**
  * What the saver shows its operator, read from its observers: lines written, duplicates dropped,
- * results held in the reorder buffers, open files; and whether OUTPUT_DIR is writable.
+ * results refused, results held in the reorder buffers, open files; and whether OUTPUT_DIR is writable.
  */
 @Injectable()
 export class SaverOps implements OnModuleInit, OnModuleDestroy {
@@ -24,11 +24,13 @@ export class SaverOps implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    const { metrics } = this;
+    const metrics = this.metrics.use('saver');
+    for (const reason of RESULT_REFUSALS) metrics.resultsRefused.inc({ reason }, 0);
     this.removers = [
       this.observers.add({
         written: (_runId, _firstSeq, count) => metrics.resultsWritten.inc(count),
         duplicate: () => metrics.duplicatesDropped.inc(),
+        refused: (_runId, _seq, reason) => metrics.resultsRefused.inc({ reason }),
       }),
       metrics.reorderBuffered.add(() => [[{}, this.saver.heldResults]]),
       metrics.saverOpenRuns.add(() => [[{}, this.saver.openRuns]]),

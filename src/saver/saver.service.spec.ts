@@ -1,9 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CapturedLogs } from '../../test/support/captured-logs.js';
 import type { Result } from '../common/contracts/messages.js';
+import type { ResultRefusal } from '../ops/pipeline-metrics.js';
 import { loadSettings } from '../common/settings/environment.js';
 import { SaverObservers } from './saver-observers.js';
 import { SaverService } from './saver.service.js';
@@ -97,5 +100,45 @@ describe(SaverService.name, () => {
     }
     expect(await seqsInFile()).toEqual(Array.from({ length: 40 }, (_, at) => at + 1));
     expect(sut.openRuns).toBe(0);
+  });
+
+  it('counts and logs, throttled, every result for a run never opened, and drops it', async () => {
+    const logs = new CapturedLogs();
+    Logger.overrideLogger(logs);
+    const observers = new SaverObservers();
+    const refused: ResultRefusal[] = [];
+    observers.add({ refused: (_runId, _seq, reason) => refused.push(reason) });
+    await sut.onApplicationShutdown();
+    sut = new SaverService(loadSettings({ OUTPUT_DIR: dir, LOG_LEVEL: 'error' }), observers);
+    try {
+      for (const seq of [1, 2, 3])
+        await expect(sut.accept(result(seq))).rejects.toThrow(
+          'run idle-run is not open at the saver',
+        );
+    } finally {
+      Logger.overrideLogger(new Logger());
+    }
+    expect(refused).toEqual(['run_not_open', 'run_not_open', 'run_not_open']);
+    // One line for the three: a sender of many results for no run writes a line a second.
+    const warnings = logs.lines.filter(({ level }) => level === 'warn');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.message).toContain('result refused (run_not_open)');
+    expect(warnings[0]?.message).toContain('dropped');
+  });
+
+  it('counts a copy of a result for a completed run as already written', async () => {
+    const refused: ResultRefusal[] = [];
+    const observers = new SaverObservers();
+    observers.add({ refused: (_runId, _seq, reason) => refused.push(reason) });
+    await sut.onApplicationShutdown();
+    sut = new SaverService(loadSettings({ OUTPUT_DIR: dir, LOG_LEVEL: 'error' }), observers);
+    await sut.open({ runId: 'idle-run', total: 1 });
+    await sut.accept(result(1, 1));
+    for (let waited = 0; waited < 2000; waited += 20) {
+      if ((await sut.status({ runId: 'idle-run', total: 1 })).state === 'completed') break;
+      await sleep(20);
+    }
+    expect(await sut.accept(result(1, 1))).toEqual({ accepted: false });
+    expect(refused).toEqual(['run_completed']);
   });
 });

@@ -15,8 +15,11 @@ import type {
 } from '../common/contracts/messages.js';
 import type { Settings } from '../common/settings/settings.js';
 import { SETTINGS } from '../common/settings/settings.module.js';
+import { describeError } from '../common/describe-error.js';
 import { plural } from '../common/plural.js';
+import { ThrottledLog } from '../common/throttled-log.js';
 import { refuseForNow } from '../common/transport/refusal.js';
+import type { ResultRefusal } from '../ops/pipeline-metrics.js';
 import { HeldResults } from './held-results.js';
 import { toLine } from './result-line.js';
 import { RunPipeline, runFilePath, type PipelineOptions } from './run-pipeline.js';
@@ -49,6 +52,8 @@ export class SaverService implements OnModuleDestroy, OnApplicationShutdown {
   private readonly maxOpenRuns: number;
   private readonly sweeper: NodeJS.Timeout;
   private stopping = false;
+  /** One throttled warning per reason, so that a flood of one kind hides no other. */
+  private readonly refusalLogs = new Map<ResultRefusal, ThrottledLog>();
 
   constructor(@Inject(SETTINGS) settings: Settings, observers: SaverObservers) {
     this.held = new HeldResults(settings.saver.maxHeld);
@@ -97,21 +102,41 @@ export class SaverService implements OnModuleDestroy, OnApplicationShutdown {
     return run.status(0);
   }
 
+  /**
+   * Takes one result. Every result not taken is reported to the observers with its reason and
+   * logged (throttled): a plain sender whose run was never opened here learns nothing else.
+   */
   async accept(result: Result): Promise<ResultReceipt> {
     const ended = this.endedStatus(result.runId, result.total);
-    if (ended?.state === 'completed') return { accepted: false };
-    if (ended) throw new RpcException(`run ${result.runId} is ${ended.state} at the saver`);
-    const run = await this.current(result.runId, result.total, 'if-on-disk');
+    // Its line is in the file already: a copy sent again after a timeout, dropped quietly.
+    if (ended?.state === 'completed') {
+      this.observers.refused(result.runId, result.seq, 'run_completed');
+      return { accepted: false };
+    }
+    if (ended)
+      throw this.refuse(result, 'run_ended', `run ${result.runId} is ${ended.state} at the saver`);
+    const run = await this.current(result.runId, result.total, 'if-on-disk').catch(
+      (error: unknown) => {
+        // Stopping (refused for now), or a file that cannot be opened, or another total.
+        this.report(result, this.stopping ? 'saver_stopping' : 'run_unusable', describe(error));
+        throw error;
+      },
+    );
     // Never opened by its client and no file on disk: nothing to write it to, now or later.
-    if (!run) throw new RpcException(`run ${result.runId} is not open at the saver`);
+    if (!run)
+      throw this.refuse(result, 'run_not_open', `run ${result.runId} is not open at the saver`);
     const outcome = run.push(result.seq, toLine(result), result.delayMs);
     if (outcome === 'too-far-ahead') {
-      throw refuseForNow(
+      throw this.refuse(
+        result,
+        'too_far_ahead',
         `run ${result.runId}: seq ${result.seq} is REORDER_WINDOW or more ahead of the file`,
       );
     }
     if (outcome === 'saver-full') {
-      throw refuseForNow(
+      throw this.refuse(
+        result,
+        'saver_full',
         `run ${result.runId}: seq ${result.seq} would wait behind a gap, and the saver already holds SAVER_MAX_HELD results that wait`,
       );
     }
@@ -302,10 +327,38 @@ export class SaverService implements OnModuleDestroy, OnApplicationShutdown {
     };
   }
 
+  /** Reports a result not taken and answers the error its sender gets (retryable: for now). */
+  private refuse(result: Result, reason: ResultRefusal, message: string): RpcException {
+    this.report(result, reason, message);
+    return FOR_NOW.has(reason) ? refuseForNow(message) : new RpcException(message);
+  }
+
+  private report(result: Result, reason: ResultRefusal, message: string): void {
+    this.observers.refused(result.runId, result.seq, reason);
+    let log = this.refusalLogs.get(reason);
+    if (!log) {
+      // Refusals for now are the saver's back-pressure, routine under load: a line every 10 s.
+      log = new ThrottledLog(this.logger, 'warn', FOR_NOW.has(reason) ? 10_000 : 1000);
+      this.refusalLogs.set(reason, log);
+    }
+    const fate = FOR_NOW.has(reason) ? 'its sender sends it again' : 'dropped';
+    log.report(`result refused (${reason}): ${message}; ${fate}`);
+  }
+
   private fileOf(runId: string): string {
     return runFilePath(this.options.outputDir, runId);
   }
 }
+
+/** Refusals its sender retries; the others drop the result for good. */
+const FOR_NOW: ReadonlySet<ResultRefusal> = new Set([
+  'too_far_ahead',
+  'saver_full',
+  'saver_stopping',
+]);
+
+const describe = (error: unknown): string =>
+  describeError(error instanceof RpcException ? error.getError() : error);
 
 const evictsBefore = (run: RunPipeline, other: RunPipeline): boolean =>
   run.buffered !== other.buffered

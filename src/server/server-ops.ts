@@ -19,7 +19,7 @@ export class ServerOps implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.removers = [
-      peerLinkMetrics(this.metrics, 'server', this.processor),
+      peerLinkMetrics(this.metrics.use('server'), 'server', this.processor),
       this.readiness.add('processor', () => pingPeer(this.processor)),
     ];
   }
