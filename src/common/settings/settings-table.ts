@@ -75,8 +75,7 @@ function accepted(name: string, rules: ReadonlyMap<string, ValidationMetadata>):
   throw new Error(`${name}: no words for its validators`);
 }
 
-const shown = (value: unknown): string =>
-  Array.isArray(value) ? value.join(',') : String(value);
+const shown = (value: unknown): string => (Array.isArray(value) ? value.join(',') : String(value));
 
 /** A cell's text, with the one Markdown character a table cell cannot hold escaped. */
 const cell = (text: string): string => text.replaceAll('|', '\\|');
