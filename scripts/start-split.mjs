@@ -9,8 +9,6 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const MODULES = ['saver', 'processor', 'server', 'client']; // callees first, as in src/system.ts
-// V8 heap cap of one split process (README, "Memory"): what each holds is bounded by the windows.
-const HEAP_CAP = '--max-old-space-size=160';
 const ENTRY = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const width = Math.max(...MODULES.map((name) => name.length));
 
@@ -18,6 +16,8 @@ if (!existsSync(ENTRY)) {
   console.error(`${ENTRY} is missing: run \`npm run build\` first (or \`npm run start:split\`).`);
   process.exit(1);
 }
+// V8 heap cap of one split process (README, "Memory"), from the build like the entry point.
+const { HEAP_FLAGS } = await import('../dist/common/heap-flags.js');
 
 const running = new Map(); // name → child process
 let stopping = false;
@@ -40,7 +40,7 @@ for (const name of MODULES) {
   const label = `[${name.padEnd(width)}]`;
   // detached: the child gets its own process group, so a Ctrl-C in the terminal reaches it only
   // through us, once; two SIGINTs would make main.ts skip the graceful stop.
-  const child = spawn(process.execPath, [HEAP_CAP, ENTRY], {
+  const child = spawn(process.execPath, [...HEAP_FLAGS.split, ENTRY], {
     env: { ...process.env, MODULES: name },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

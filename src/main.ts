@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { setFlagsFromString } from 'node:v8';
+import { givesHeapGrowing, HEAP_GROWING_FLAG } from './common/heap-flags.js';
 import { createPinoLogger } from './common/logging/pino-logger.js';
 import { nestLoggerOver } from './common/logging/nest-logger.js';
 import { InvalidSettingsError, loadSettings } from './common/settings/environment.js';
@@ -10,11 +11,9 @@ const logger = new Logger('Main');
 
 // Under a heap cap below 256 MB (README, "Memory") V8 lets the heap grow only 10 % past what a full
 // collection kept before it marks the whole heap again: a split process did a full collection about
-// every second, a third of its CPU. A heap twice what was kept is what V8 allows an uncapped heap;
-// the cap still bounds it. Node refuses this flag in NODE_OPTIONS, so it is set here; one given to
-// node on its command line wins (V8 takes it with dashes or underscores).
-if (!process.execArgv.some((arg) => /^--heap[-_]growing[-_]percent/.test(arg)))
-  setFlagsFromString('--heap-growing-percent=100');
+// every second, a third of its CPU. The cap still bounds the heap. Node refuses this flag in
+// NODE_OPTIONS, so it is set here; one given to node on its command line wins.
+if (!givesHeapGrowing(process.execArgv)) setFlagsFromString(HEAP_GROWING_FLAG);
 
 /**
  * Entry point: `MODULES` (default all four) decides which modules this process runs.

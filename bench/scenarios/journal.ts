@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { RunJournal } from '../../src/client/journal/run-journal.js';
 import { Run } from '../../src/client/run.js';
+import { HEAP_FLAGS } from '../../src/common/heap-flags.js';
 import type { RunView } from '../../src/client/run.js';
 import type { Settings } from '../../src/common/settings/settings.js';
 import { Child } from '../children.js';
@@ -142,10 +143,7 @@ async function resume(options: JournalOptions, log: Log): Promise<JournalResult[
   };
   const baseUrl = `http://127.0.0.1:${port}`;
   const start = (): Child =>
-    Child.start('journal/monolith', SYSTEM_ENTRY, env, [
-      '--max-old-space-size=512',
-      '--max-semi-space-size=32',
-    ]);
+    Child.start('journal/monolith', SYSTEM_ENTRY, env, HEAP_FLAGS.monolith);
   const ready: number[] = [];
   const sendingAgain: number[] = [];
   let sentBeforeKill = 0;

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HEAP_FLAGS } from '../../src/common/heap-flags.js';
 import { loadSettings } from '../../src/common/settings/environment.js';
 import { SaverObservers } from '../../src/saver/saver-observers.js';
 import { startSystem } from '../../src/system.js';
@@ -126,16 +127,6 @@ async function startMonolith(variant: SystemVariant, outputDir: string): Promise
 }
 
 /**
- * The V8 heap flags `npm start` and the Dockerfile give a monolith, and `npm run start:split` and
- * docker-compose.yml each split process (README, "Memory"): the bench measures what users run.
- * `--child-node-args` come after it, so one of theirs wins.
- */
-const HEAP_FLAGS = {
-  monolith: ['--max-old-space-size=512', '--max-semi-space-size=32'],
-  split: ['--max-old-space-size=160'],
-} as const;
-
-/**
  * `node dist-bench/src/main.js` processes on fixed free ports, each running the MODULES of its
  * group: one module each (split), or all four in one (a monolith in its own process).
  */
@@ -181,6 +172,7 @@ async function startProcesses(
         `${variant.name}/${name}`,
         SYSTEM_ENTRY,
         { ...env, MODULES: modules.join(',') },
+        // The heap flags users run with (README, "Memory"); `--child-node-args` come after, so theirs win.
         [...(groups.length === 1 ? HEAP_FLAGS.monolith : HEAP_FLAGS.split), ...nodeArgs],
       );
       processes.set(name, child);

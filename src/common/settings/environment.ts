@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { applyDecorators } from '@nestjs/common';
 import { plainToInstance, Transform, Type } from 'class-transformer';
 import {
   ArrayNotEmpty,
@@ -25,11 +26,14 @@ import {
   TRANSPORT_NAMES,
   type LogFormatName,
   type LogLevelName,
+  type Endpoint,
   type ModuleName,
+  type PeerRole,
   type Settings,
   type TransportName,
 } from './settings.js';
 import { BATCH_ENVELOPE_BYTES, MAX_BATCH_ITEMS, MAX_RESULT_BYTES } from '../contracts/guards.js';
+import { Doc } from './doc.decorator.js';
 
 const csv = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string'
@@ -40,104 +44,280 @@ const csv = ({ value }: { value: unknown }): unknown =>
     : value;
 
 const HOST = /^[A-Za-z0-9._:-]+$/;
+const OPS_PORT_DOC = (role: string): string =>
+  `HTTP port of \`/health/*\` and \`/metrics\` when the ${role} is the first of server, processor, saver that a process without the client runs; \`0\`: a free port, named in the first log line`;
+
+/** A whole number from `min` to `max`, read from its decimal string. */
+const Int = (min: number, max: number): PropertyDecorator =>
+  applyDecorators(
+    Type(() => Number),
+    IsInt(),
+    Min(min),
+    Max(max),
+  );
+/** A number from `min` to `max`, fractions allowed. */
+const Num = (min: number, max: number): PropertyDecorator =>
+  applyDecorators(
+    Type(() => Number),
+    Min(min),
+    Max(max),
+  );
 /** The largest TCP frame a setting may allow: Nest's own default limit (128 M characters). */
 const MAX_FRAME = 128 * 1024 * 1024;
 
+/** Under `OUTPUT_DIR`, the default `STATE_DIR`. */
+const STATE_IN_OUTPUT = 'state';
+
 /**
- * The environment variables this system reads, with their defaults.
- * Validated once at start-up by `loadSettings`; nothing else reads `process.env`.
+ * The environment variables this system reads: the one declaration of each setting. Its name, its
+ * type and bounds (the class-validator decorators), its default (the initial value) and its meaning
+ * (`@Doc`) are all here; `loadSettings` validates and maps it to `Settings`, and `settings-table.ts`
+ * prints docs/SETTINGS.md from it (`npm run docs:settings`). Nothing else reads `process.env`.
  */
 export class Environment {
-  @IsIn(TRANSPORT_NAMES)
-  TRANSPORT: TransportName = 'tcp';
-
+  @Doc('which modules this process runs')
   @Transform(csv)
   @ArrayNotEmpty()
   @IsIn(MODULE_NAMES, { each: true })
   MODULES: ModuleName[] = [...MODULE_NAMES];
 
+  @Doc('how the modules talk, the same for every module; `local`: in-process, monolith only')
+  @IsIn(TRANSPORT_NAMES)
+  TRANSPORT: TransportName = 'tcp';
+
+  @Doc('address the listeners (HTTP and TCP) bind; `0.0.0.0` in containers')
   @Matches(HOST)
   LISTEN_HOST = '127.0.0.1';
 
-  @Type(() => Number) @IsInt() @Min(0) @Max(65535) CLIENT_PORT = 5000;
+  @Doc('HTTP port of the client')
+  @Int(0, 65535)
+  CLIENT_PORT = 5000;
 
-  @Matches(HOST) SERVER_HOST = '127.0.0.1';
-  @Type(() => Number) @IsInt() @Min(0) @Max(65535) SERVER_PORT = 5001;
+  @Doc('where the server is reached (TCP)')
+  @Matches(HOST)
+  SERVER_HOST = '127.0.0.1';
+  @Doc('port the server listens on and is reached at (TCP)')
+  @Int(0, 65535)
+  SERVER_PORT = 5001;
 
-  @Matches(HOST) PROCESSOR_HOST = '127.0.0.1';
-  @Type(() => Number) @IsInt() @Min(0) @Max(65535) PROCESSOR_PORT = 5002;
+  @Doc('where the processor is reached (TCP)')
+  @Matches(HOST)
+  PROCESSOR_HOST = '127.0.0.1';
+  @Doc('port the processor listens on and is reached at (TCP)')
+  @Int(0, 65535)
+  PROCESSOR_PORT = 5002;
 
-  @Matches(HOST) SAVER_HOST = '127.0.0.1';
-  @Type(() => Number) @IsInt() @Min(0) @Max(65535) SAVER_PORT = 5003;
+  @Doc('where the saver is reached (TCP)')
+  @Matches(HOST)
+  SAVER_HOST = '127.0.0.1';
+  @Doc('port the saver listens on and is reached at (TCP)')
+  @Int(0, 65535)
+  SAVER_PORT = 5003;
 
-  @IsUrl({ protocols: ['nats', 'tls', 'ws', 'wss'], require_tld: false }) NATS_URL =
-    'nats://127.0.0.1:4222';
-  @IsUrl({ protocols: ['amqp', 'amqps'], require_tld: false }) RMQ_URL =
-    'amqp://guest:guest@127.0.0.1:5672';
-  @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false }) REDIS_URL =
-    'redis://127.0.0.1:6379';
-  @IsUrl({ protocols: ['mqtt', 'mqtts', 'ws', 'wss', 'tcp'], require_tld: false }) MQTT_URL =
-    'mqtt://127.0.0.1:1883';
-  @Type(() => Number) @IsInt() @Min(1) @Max(65_535) RMQ_PREFETCH = 10_000;
+  @Doc('NATS server (`TRANSPORT=nats`)')
+  @IsUrl({ protocols: ['nats', 'tls', 'ws', 'wss'], require_tld: false })
+  NATS_URL = 'nats://127.0.0.1:4222';
+  @Doc('RabbitMQ (`TRANSPORT=rmq`)')
+  @IsUrl({ protocols: ['amqp', 'amqps'], require_tld: false })
+  RMQ_URL = 'amqp://guest:guest@127.0.0.1:5672';
+  @Doc('Redis (`TRANSPORT=redis`)')
+  @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+  @Doc('MQTT broker, e.g. Mosquitto (`TRANSPORT=mqtt`)')
+  @IsUrl({ protocols: ['mqtt', 'mqtts', 'ws', 'wss', 'tcp'], require_tld: false })
+  MQTT_URL = 'mqtt://127.0.0.1:1883';
+  @Doc(
+    'unacknowledged RabbitMQ messages one consumer may hold (a processor holds each task until its result is with the saver)',
+  )
+  @Int(1, 65_535)
+  RMQ_PREFETCH = 10_000;
 
-  @IsString() @IsNotEmpty() OUTPUT_DIR = './data';
+  @Doc('where the saver writes the run files')
+  @IsString()
+  @IsNotEmpty()
+  OUTPUT_DIR = './data';
 
-  // The client's run journal: where it lives (default `<OUTPUT_DIR>/state`), how it is written,
-  // whether unfinished runs resume at start, and how much history it keeps.
-  @IsOptional() @IsString() @IsNotEmpty() STATE_DIR?: string;
-  @IsIn(JOURNAL_MODES) JOURNAL: JournalMode = 'fsync';
-  @IsIn(RESUME_MODES) RESUME_RUNS: ResumeMode = 'auto';
-  @Type(() => Number) @IsInt() @Min(1) @Max(100_000) RUN_HISTORY_MAX = 1000;
-  @Type(() => Number) @Min(0) @Max(36_500) RUN_HISTORY_DAYS = 30;
+  @Doc('the client\'s run journal and report data (README, "Restarts"); one client per folder', {
+    default: `<OUTPUT_DIR>/${STATE_IN_OUTPUT}`,
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  STATE_DIR?: string;
+  @Doc(
+    '`fsync`: each group of journal records is synced before its tasks leave; `write`: written to the OS only (survives a killed process, not a crashed machine); `off`: no journal',
+  )
+  @IsIn(JOURNAL_MODES)
+  JOURNAL: JournalMode = 'fsync';
+  @Doc('unfinished runs found at start: `auto` resumes them, `off` ends them `interrupted`')
+  @IsIn(RESUME_MODES)
+  RESUME_RUNS: ResumeMode = 'auto';
+  @Doc('ended runs kept in the history (listed, viewed, reported across restarts), at most')
+  @Int(1, 100_000)
+  RUN_HISTORY_MAX = 1000;
+  @Doc('ended runs older than this many days leave the history (0: no age limit)')
+  @Num(0, 36_500)
+  RUN_HISTORY_DAYS = 30;
 
-  @Type(() => Number) @IsInt() @Min(1) @Max(10_000) MAX_CONNECTIONS = 1000;
-  @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000) MAX_VALUES = 10_000;
-  @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000) MAX_TASKS = 1_000_000;
-  @Type(() => Number) @Min(0) @Max(3600) MAX_DELAY = 60;
+  @Doc('upper bound of `connection_count`')
+  @Int(1, 10_000)
+  MAX_CONNECTIONS = 1000;
+  @Doc('upper bound of `connection_value`')
+  @Int(1, 10_000_000)
+  MAX_VALUES = 10_000;
+  @Doc('upper bound of `connection_count × connection_value`')
+  @Int(1, 10_000_000)
+  MAX_TASKS = 1_000_000;
+  @Doc('upper bound of `delay_range`, seconds')
+  @Num(0, 3600)
+  MAX_DELAY = 60;
 
-  @Type(() => Number) @IsInt() @Min(1) @Max(10_000) SEND_WINDOW = 64;
-  @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000) RUN_WINDOW = 4096;
-  @Type(() => Number) @IsInt() @Min(1) @Max(10_000) LINK_WINDOW = 256;
-  @Type(() => Number) @IsInt() @Min(1) @Max(64) LINK_SOCKETS = 4;
-  @Type(() => Number) @IsInt() @Min(100) @Max(600_000) REQUEST_TIMEOUT_MS = 10_000;
-  @Type(() => Number) @IsInt() @Min(0) @Max(1_000_000) RETRY_ATTEMPTS = 1000;
-  @Type(() => Number) @IsInt() @Min(100) @Max(3_600_000) DELIVERY_TIMEOUT_MS = 60_000;
-  @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000) LINK_QUEUE = 4096;
-  @Type(() => Number) @IsInt() @Min(1) @Max(MAX_BATCH_ITEMS) HOP_BATCH_MAX = 64;
-  @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000) REORDER_WINDOW = 50_000;
-  @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000) MAX_UNWRITTEN_TASKS = 50_000;
-  @Type(() => Number) @IsInt() @Min(1) @Max(10_000) MAX_ACTIVE_RUNS = 8;
-  @Type(() => Number) @IsInt() @Min(1) @Max(100_000_000) MAX_ACTIVE_TASKS = 2_000_000;
-  @Type(() => Number) @IsInt() @Min(0) @Max(100_000) MAX_QUEUED_RUNS = 16;
-  @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000) PROCESSOR_MAX_HELD = 50_000;
-  @Type(() => Number) @IsInt() @Min(1) @Max(100_000) SAVER_MAX_OPEN_RUNS = 256;
-  @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000) SAVER_MAX_HELD = 100_000;
-  @Type(() => Number) @IsInt() @Min(1) @Max(60_000) RETRY_BASE_MS = 100;
-  @Type(() => Number) @IsInt() @Min(1) @Max(600_000) RETRY_MAX_MS = 3000;
-  @Type(() => Number) @IsInt() @Min(0) @Max(600_000) REPAIR_GRACE_MS = 2000;
-  @Type(() => Number) @IsInt() @Min(0) @Max(1000) REPAIR_ROUNDS = 5;
-  @Type(() => Number) @IsInt() @Min(5) @Max(60_000) STATUS_POLL_MS = 50;
-  @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000) SAVER_BATCH_MAX = 5000;
-  @Type(() => Number) @IsInt() @Min(0) @Max(10_000) SAVER_FLUSH_MS = 5;
-  @Type(() => Number) @IsInt() @Min(1000) @Max(86_400_000) SAVER_IDLE_MS = 600_000;
-  @Type(() => Number) @IsInt() @Min(0) @Max(600_000) SHUTDOWN_TIMEOUT_MS = 10_000;
+  @Doc('admission control over the whole client: runs active at once')
+  @Int(1, 10_000)
+  MAX_ACTIVE_RUNS = 8;
+  @Doc("admission control: the active runs' tasks added up (a run alone always fits)")
+  @Int(1, 100_000_000)
+  MAX_ACTIVE_TASKS = 2_000_000;
+  @Doc('runs waiting for their turn (state `queued`); one more gets 429 with `Retry-After`')
+  @Int(0, 100_000)
+  MAX_QUEUED_RUNS = 16;
+  @Doc(
+    "a run's tasks sent and not yet written, at most; also the saver's reorder capacity. A run with delays up to D s goes at most `REORDER_WINDOW / D` tasks/s",
+  )
+  @Int(1, 10_000_000)
+  REORDER_WINDOW = 50_000;
+  @Doc(
+    'tasks sent and not yet written over every run of one client (runs share it in turn; one run alone may use up to `REORDER_WINDOW`)',
+  )
+  @Int(1, 10_000_000)
+  MAX_UNWRITTEN_TASKS = 50_000;
+  @Doc(
+    'tasks one processor holds (waiting out their delay or for the saver); the next one waits up to a quarter of `REQUEST_TIMEOUT_MS`, then is refused for now',
+  )
+  @Int(1, 10_000_000)
+  PROCESSOR_MAX_HELD = 50_000;
+
+  @Doc('requests in flight on one client connection')
+  @Int(1, 10_000)
+  SEND_WINDOW = 64;
+  @Doc(
+    'requests in flight for one run over all its connections (each connection gets fewer when there are many)',
+  )
+  @Int(1, 1_000_000)
+  RUN_WINDOW = 4096;
+  @Doc('requests in flight on one connection of an internal hop')
+  @Int(1, 10_000)
+  LINK_WINDOW = 256;
+  @Doc(
+    'connections each internal hop (server → processor, processor → saver) spreads its requests over',
+  )
+  @Int(1, 64)
+  LINK_SOCKETS = 4;
+  @Doc(
+    'requests waiting for a slot on one connection of an internal hop, and items waiting to leave in a batch; one more is refused for now',
+  )
+  @Int(1, 1_000_000)
+  LINK_QUEUE = 4096;
+  @Doc(
+    'tasks (server → processor) or results (processor → saver) in one message, at most; on TCP also no more than fit in `TCP_MAX_FRAME_BYTES`',
+  )
+  @Int(1, MAX_BATCH_ITEMS)
+  HOP_BATCH_MAX = 64;
+
+  @Doc(
+    'one attempt of a request waits this long for its answer; a relay (server → processor) spends at most half of it',
+  )
+  @Int(100, 600_000)
+  REQUEST_TIMEOUT_MS = 10_000;
+  @Doc(
+    'transport failures are retried this long after the peer last answered, then the run fails with the last error; not less than `REQUEST_TIMEOUT_MS`',
+  )
+  @Int(100, 3_600_000)
+  DELIVERY_TIMEOUT_MS = 60_000;
+  @Doc('retries after a transport failure, at most (`DELIVERY_TIMEOUT_MS` usually ends them first)')
+  @Int(0, 1_000_000)
+  RETRY_ATTEMPTS = 1000;
+  @Doc('first backoff of a retry, growing exponentially with jitter; not more than `RETRY_MAX_MS`')
+  @Int(1, 60_000)
+  RETRY_BASE_MS = 100;
+  @Doc('longest backoff between two retries')
+  @Int(1, 600_000)
+  RETRY_MAX_MS = 3000;
+  @Doc('a run that has not moved for `delay_range` + this is repaired')
+  @Int(0, 600_000)
+  REPAIR_GRACE_MS = 2000;
+  @Doc('repair rounds in a row without progress before a run is `failed`')
+  @Int(0, 1000)
+  REPAIR_ROUNDS = 5;
+  @Doc('how often the client asks the saver about a run it follows')
+  @Int(5, 60_000)
+  STATUS_POLL_MS = 50;
+
+  @Doc('a batch of released lines is written after at most this long')
+  @Int(0, 10_000)
+  SAVER_FLUSH_MS = 5;
+  @Doc('a batch of released lines is written once it has this many lines')
+  @Int(1, 1_000_000)
+  SAVER_BATCH_MAX = 5000;
+  @Doc(
+    'a run that receives nothing for this long is closed at the saver (its file reopens on the next message)',
+  )
+  @Int(1000, 86_400_000)
+  SAVER_IDLE_MS = 600_000;
+  @Doc(
+    "run files open at once at the saver; the one holding fewest results behind a gap is closed first (keep it above the clients' `MAX_ACTIVE_RUNS`)",
+  )
+  @Int(1, 100_000)
+  SAVER_MAX_OPEN_RUNS = 256;
+  @Doc(
+    "results held behind a gap over every run of the saver (about 260 bytes each); one more is refused for now (keep it above the sum of the clients' `MAX_UNWRITTEN_TASKS`)",
+  )
+  @Int(1, 10_000_000)
+  SAVER_MAX_HELD = 100_000;
+  @Doc(
+    'a stop lets work in flight finish for this long; the process exits within this + 1 s whatever is still running',
+  )
+  @Int(0, 600_000)
+  SHUTDOWN_TIMEOUT_MS = 10_000;
 
   // TCP edge: limits on what a peer may send a listener (requests) or a client (replies).
-  @Type(() => Number) @IsInt() @Min(1024) @Max(MAX_FRAME) TCP_MAX_FRAME_BYTES = 64 * 1024;
-  @Type(() => Number) @IsInt() @Min(1024) @Max(MAX_FRAME) TCP_MAX_REPLY_BYTES = 16 * 1024 * 1024;
-  @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000) TCP_MAX_CONNECTIONS = 2048;
-  @Type(() => Number) @IsInt() @Min(10) @Max(3_600_000) TCP_IDLE_TIMEOUT_MS = 30_000;
+  @Doc(
+    'longest request frame a TCP listener reads (requests are under 1 KB); a connection announcing more is closed',
+  )
+  @Int(1024, MAX_FRAME)
+  TCP_MAX_FRAME_BYTES = 64 * 1024;
+  @Doc('longest reply frame a TCP client reads (a saver status lists up to 1,000,000 missing seqs)')
+  @Int(1024, MAX_FRAME)
+  TCP_MAX_REPLY_BYTES = 16 * 1024 * 1024;
+  @Doc(
+    'open connections per TCP listener; more are closed as they come (a run opens up to `MAX_CONNECTIONS` to the server)',
+  )
+  @Int(1, 1_000_000)
+  TCP_MAX_CONNECTIONS = 2048;
+  @Doc(
+    'a TCP peer that stops in the middle of a frame for this long is disconnected (one idle between frames stays)',
+  )
+  @Int(10, 3_600_000)
+  TCP_IDLE_TIMEOUT_MS = 30_000;
 
+  @Doc('the most detailed level logged')
   @IsIn(LOG_LEVEL_NAMES)
   LOG_LEVEL: LogLevelName = 'log';
 
+  @Doc('`json` lines, `pretty` lines, or `auto`: pretty when stdout is a terminal, JSON otherwise')
   @IsIn(LOG_FORMAT_NAMES)
   LOG_FORMAT: LogFormatName = 'auto';
 
   // Health and metrics of a process that does not run the client (which serves them on CLIENT_PORT).
-  @Type(() => Number) @IsInt() @Min(0) @Max(65535) SERVER_OPS_PORT = 5011;
-  @Type(() => Number) @IsInt() @Min(0) @Max(65535) PROCESSOR_OPS_PORT = 5012;
-  @Type(() => Number) @IsInt() @Min(0) @Max(65535) SAVER_OPS_PORT = 5013;
+  @Doc(OPS_PORT_DOC('server'))
+  @Int(0, 65535)
+  SERVER_OPS_PORT = 5011;
+  @Doc(OPS_PORT_DOC('processor'))
+  @Int(0, 65535)
+  PROCESSOR_OPS_PORT = 5012;
+  @Doc(OPS_PORT_DOC('saver'))
+  @Int(0, 65535)
+  SAVER_OPS_PORT = 5013;
 }
 
 /** Thrown when the environment holds a bad value; the message names every bad variable. */
@@ -186,18 +366,20 @@ function hopBatchMax(env: Environment): number {
   return Math.max(1, Math.min(env.HOP_BATCH_MAX, fit));
 }
 
-function toSettings(env: Environment): Settings {
+/** The one mapping from variables to the shape the code uses; `Settings` is its type. */
+export function toSettings(env: Environment) {
   const levelIndex = LOG_LEVEL_NAMES.indexOf(env.LOG_LEVEL);
   return {
     transport: env.TRANSPORT,
     modules: [...new Set(env.MODULES)],
     listenHost: env.LISTEN_HOST,
     clientPort: env.CLIENT_PORT,
+    /** Where each peer role is reached (and, for a role started here, the port it listens on). */
     peers: {
       server: { host: env.SERVER_HOST, port: env.SERVER_PORT },
       processor: { host: env.PROCESSOR_HOST, port: env.PROCESSOR_PORT },
       saver: { host: env.SAVER_HOST, port: env.SAVER_PORT },
-    },
+    } satisfies Record<PeerRole, Endpoint>,
     brokers: {
       natsUrl: env.NATS_URL,
       rmqUrl: env.RMQ_URL,
@@ -207,7 +389,7 @@ function toSettings(env: Environment): Settings {
     },
     outputDir: env.OUTPUT_DIR,
     state: {
-      dir: env.STATE_DIR ?? join(env.OUTPUT_DIR, 'state'),
+      dir: env.STATE_DIR ?? join(env.OUTPUT_DIR, STATE_IN_OUTPUT),
       journal: env.JOURNAL,
       resume: env.RESUME_RUNS,
       historyMax: env.RUN_HISTORY_MAX,
@@ -224,6 +406,7 @@ function toSettings(env: Environment): Settings {
     linkWindow: env.LINK_WINDOW,
     linkSockets: env.LINK_SOCKETS,
     linkQueue: env.LINK_QUEUE,
+    /** `HOP_BATCH_MAX`, on TCP no more than fit in one frame. */
     hopBatchMax: hopBatchMax(env),
     reorderWindow: env.REORDER_WINDOW,
     maxUnwrittenTasks: env.MAX_UNWRITTEN_TASKS,
@@ -252,12 +435,13 @@ function toSettings(env: Environment): Settings {
       maxConnections: env.TCP_MAX_CONNECTIONS,
       idleTimeoutMs: env.TCP_IDLE_TIMEOUT_MS,
     },
+    /** Every level up to `LOG_LEVEL`. */
     logLevels: LOG_LEVEL_NAMES.slice(0, levelIndex + 1),
     logFormat: env.LOG_FORMAT,
     opsPorts: {
       server: env.SERVER_OPS_PORT,
       processor: env.PROCESSOR_OPS_PORT,
       saver: env.SAVER_OPS_PORT,
-    },
+    } satisfies Record<PeerRole, number>,
   };
 }
