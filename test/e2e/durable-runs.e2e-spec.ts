@@ -140,6 +140,18 @@ describe('durable runs: a client that restarts loses no run and no history', () 
     dirs.push(dir);
     return dir;
   };
+  /** Saver, processor and server as processes of their own, then the client that will be killed. */
+  const splitSystem = async (env: Env): Promise<Restartable> => {
+    for (const module of ['saver', 'processor', 'server']) {
+      const process = ModuleProcess.start(module, { ...env, LOG_LEVEL: 'log' });
+      others.push(process);
+      await process.waitForLog('listening: ');
+    }
+    const client = new Restartable('client', env);
+    running.push(client);
+    await client.ready();
+    return client;
+  };
   // Each test's processes stop when it ends, whatever happened: the next test has the machine.
   afterEach(async () => {
     for (const client of running.splice(0)) await client.stop();
@@ -167,15 +179,7 @@ describe('durable runs: a client that restarts loses no run and no history', () 
   it(
     'split: kill -9 of the client process at 20 moments, the run completes exact',
     async () => {
-      const env = await systemEnv(await folder('kill-split'));
-      for (const module of ['saver', 'processor', 'server']) {
-        const process = ModuleProcess.start(module, { ...env, LOG_LEVEL: 'log' });
-        others.push(process);
-        await process.waitForLog('listening: ');
-      }
-      const client = new Restartable('client', env);
-      running.push(client);
-      await client.ready();
+      const client = await splitSystem(await systemEnv(await folder('kill-split')));
       const moments = await killAndResume(client);
       console.log(`split kills: ${JSON.stringify(moments)}`);
     },
@@ -186,15 +190,9 @@ describe('durable runs: a client that restarts loses no run and no history', () 
     'split over NATS: kill -9 of the client process, the run completes exact',
     async () => {
       await assertBrokerUp('nats');
-      const env = await systemEnv(await folder('kill-nats'), { TRANSPORT: 'nats' });
-      for (const module of ['saver', 'processor', 'server']) {
-        const process = ModuleProcess.start(module, { ...env, LOG_LEVEL: 'log' });
-        others.push(process);
-        await process.waitForLog('listening: ');
-      }
-      const client = new Restartable('client', env);
-      running.push(client);
-      await client.ready();
+      const client = await splitSystem(
+        await systemEnv(await folder('kill-nats'), { TRANSPORT: 'nats' }),
+      );
       const small = { ...RUN, connection_count: 40, connection_value: 250 };
       console.log(`nats kills: ${JSON.stringify(await killAndResume(client, small, 5))}`);
     },
