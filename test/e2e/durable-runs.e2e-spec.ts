@@ -108,9 +108,14 @@ async function killAndResume(
       kind = 'while resuming';
       answer = await view(client.baseUrl, runId);
     } else if (kill === kills - 1) {
+      // Every task sent, the file not complete yet: its last results are in their delays.
       kind = 'while saving';
-      answer = await until<RunView>(url, ({ body }) => body.state !== 'sending', LONG_MS);
-      expect(answer.body.state).toBe('saving');
+      answer = await until<RunView>(
+        url,
+        ({ body }) => body.sent === total || body.state === 'completed',
+        LONG_MS,
+      );
+      expect(answer.body.state).not.toBe('completed');
     } else {
       kind = 'while sending';
       const threshold = Math.floor((++mark * total) / (marks + 1));

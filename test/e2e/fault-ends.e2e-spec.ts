@@ -109,7 +109,12 @@ describe('faults end in bounded time with their real cause', () => {
       const mountPoint = await mkdtemp(join(tmpdir(), 'ordered-pipeline-full-'));
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mountPoint]);
       try {
-        const sut = await startTestSystem({ OUTPUT_DIR: mountPoint, ...QUICK_FAILURE }, mountPoint);
+        // The saver's disk is full; the client's journal is elsewhere (durable-runs fills that one).
+        const stateDir = await mkdtemp(join(tmpdir(), 'ordered-pipeline-full-state-'));
+        const sut = await startTestSystem(
+          { OUTPUT_DIR: mountPoint, STATE_DIR: stateDir, ...QUICK_FAILURE },
+          mountPoint,
+        );
         try {
           const { body } = await startRun(sut.baseUrl, {
             connection_count: 10,
@@ -126,6 +131,7 @@ describe('faults end in bounded time with their real cause', () => {
           expect(saver.openRuns).toBe(0);
         } finally {
           await sut.close();
+          await rm(stateDir, { recursive: true, force: true });
         }
       } finally {
         execFileSync('umount', [mountPoint]);

@@ -118,7 +118,9 @@ export class JournalFile {
         }
         group.resolve();
       } catch (error) {
-        group.reject(error);
+        // The errno (ENOSPC, EIO) and the file: the run that fails on it names both.
+        const reason = error instanceof Error ? error.message : String(error);
+        group.reject(new Error(`${reason} (${this.path})`, { cause: error }));
       }
     }
     this.pumping = false;
