@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { mkdirSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { RUN_ID_PATTERN } from '../../common/contracts/guards.js';
 import type { SeriesPoints } from '../../common/recording/downsampled-series.js';
 import type { Percentiles } from '../../common/recording/log-histogram.js';
@@ -129,6 +130,7 @@ export class RunJournal {
     mkdirSync(this.reportsDir, { recursive: true });
     this.lock = StateLock.acquire(dir);
     const path = join(dir, 'journal');
+    const started = performance.now();
     const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return Buffer.alloc(0);
       throw error;
@@ -139,6 +141,12 @@ export class RunJournal {
       collect: () => this.collect(),
       snapshot: () => this.snapshot(),
     });
+    if (bytes.length > 0) {
+      this.logger.log(
+        `${path}: ${plural(this.entries.size, 'run')} read back from ${plural(bytes.length, 'byte')} ` +
+          `and rewritten (${plural(this.file.size, 'byte')}) in ${Math.round(performance.now() - started)} ms`,
+      );
+    }
     return [...this.entries.values()].map((entry) => ({
       runId: entry.accepted.runId,
       shape: entry.accepted.shape,
