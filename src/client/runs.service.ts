@@ -92,7 +92,7 @@ export class RunsService
     const queued: Run[] = [];
     for (const past of this.journaled) {
       if (past.ended) {
-        this.remember(Run.ended(past.ended, past.seed, past.createdAt));
+        this.runs.set(past.runId, Run.ended(past.ended, past.seed, past.createdAt));
         continue;
       }
       const restarts = past.restarts + 1;
@@ -104,10 +104,11 @@ export class RunsService
       });
       this.journal.adopt(run, past);
       this.journal.resumed(run, restarts, now);
-      this.remember(run);
+      this.runs.set(run.runId, run);
       (past.admitted ? sending : queued).push(run);
     }
     this.journaled = [];
+    this.retain();
     const unfinished = [...sending, ...queued];
     if (unfinished.length === 0) return;
     if (this.settings.state.resume === 'off') {
@@ -257,6 +258,10 @@ export class RunsService
   /** Keeps the history within RUN_HISTORY_MAX and RUN_HISTORY_DAYS, in memory and in the journal. */
   private remember(run: Run): void {
     this.runs.set(run.runId, run);
+    this.retain();
+  }
+
+  private retain(): void {
     for (const runId of beyondRetention(this.runs.values(), this.settings.state, Date.now())) {
       this.runs.delete(runId);
       this.journal.forget(runId);
