@@ -1,4 +1,5 @@
-import { HttpException, HttpStatus } from '@nestjs/common';
+import { HttpStatus } from '@nestjs/common';
+import { RetryLaterException } from './retry-later.js';
 
 export interface AdmissionLimits {
   /** Runs sending or saving at once. */
@@ -10,15 +11,9 @@ export interface AdmissionLimits {
 }
 
 /** 429 with `Retry-After`: the client takes no more runs until one ends. */
-export class TooManyRunsException extends HttpException {
-  constructor(
-    message: string,
-    readonly retryAfterSeconds: number,
-  ) {
-    super(
-      { statusCode: HttpStatus.TOO_MANY_REQUESTS, error: 'Too Many Requests', message },
-      HttpStatus.TOO_MANY_REQUESTS,
-    );
+export class TooManyRunsException extends RetryLaterException {
+  constructor(message: string, retryAfterSeconds: number) {
+    super(HttpStatus.TOO_MANY_REQUESTS, 'Too Many Requests', message, retryAfterSeconds);
   }
 }
 

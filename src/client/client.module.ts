@@ -15,7 +15,7 @@ import { RunReportController } from './run-report.controller.js';
 import { RunsController } from './runs.controller.js';
 import { RunsService } from './runs.service.js';
 import { TaskSender } from './task-sender.js';
-import { TooManyRunsFilter } from './too-many-runs.filter.js';
+import { RetryLaterFilter } from './retry-later.filter.js';
 
 /** HTTP API that starts runs, sends their tasks to the server and follows them to the saver. */
 @Module({
@@ -35,7 +35,7 @@ import { TooManyRunsFilter } from './too-many-runs.filter.js';
     ClientOps,
     RunLog,
     { provide: APP_PIPE, useClass: StrictValidationPipe },
-    { provide: APP_FILTER, useClass: TooManyRunsFilter },
+    { provide: APP_FILTER, useClass: RetryLaterFilter },
   ],
 })
 export class ClientModule {}

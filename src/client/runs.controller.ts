@@ -28,6 +28,7 @@ import { ListRunsDto } from './list-runs.dto.js';
 import { RunLimitsPipe } from './run-limits.pipe.js';
 import { RunPageDto } from './run-page.dto.js';
 import { RunViewDto } from './run-view.dto.js';
+import { ClientStoppingException } from './retry-later.js';
 import { RunsService } from './runs.service.js';
 import { START_RUN_BODY, StartRunDto } from './start-run.dto.js';
 
@@ -44,7 +45,17 @@ const START_ERRORS = {
       },
     },
   },
-  [HttpStatus.SERVICE_UNAVAILABLE]: 'The client is shutting down.',
+  [HttpStatus.SERVICE_UNAVAILABLE]: {
+    description:
+      'The client is stopping (its message says what was on disk as it answered; the next start resumes the run), or the run could not be journaled.',
+    headers: {
+      'Retry-After': {
+        description: 'Seconds to wait before asking again (the client restarting).',
+        required: false,
+        schema: { type: 'integer', minimum: 0 },
+      },
+    },
+  },
 };
 
 /** `POST /runs` names the run it made, whether it waited (201) or not (202). */
@@ -181,6 +192,11 @@ export class RunsController {
     }
     void reply.status(status);
     await (request.wait === 'saved' ? run.settled : run.acknowledged);
-    return run.view();
+    const view = run.view();
+    // Stopped before `wait` was met: not a success, and the message says what is on disk.
+    if (view.state === 'interrupted') {
+      throw new ClientStoppingException(`run ${run.runId}: ${view.error ?? 'interrupted'}`);
+    }
+    return view;
   }
 }

@@ -14,6 +14,7 @@ import type { Settings } from '../common/settings/settings.js';
 import { SETTINGS } from '../common/settings/settings.module.js';
 import { plural } from '../common/plural.js';
 import { Admission } from './admission.js';
+import { ClientStoppingException } from './retry-later.js';
 import { RunJournal, type JournaledRun } from './journal/run-journal.js';
 import { newSeed } from './journal/task-value.js';
 import { RunRecorder } from './report/run-recorder.js';
@@ -131,7 +132,7 @@ export class RunsService
    * stopping or when the run could not be journaled (the reason named).
    */
   async start(shape: RunShape): Promise<Run> {
-    if (this.stopping) throw new ServiceUnavailableException('shutting down: no new runs');
+    if (this.stopping) throw new ClientStoppingException('shutting down: no new runs');
     const run = this.newRun(newRunId(), shape, newSeed());
     this.admission.assertRoom(run);
     try {
@@ -143,7 +144,7 @@ export class RunsService
       );
     }
     if (this.stopping && !this.journal.enabled) {
-      throw new ServiceUnavailableException('shutting down: no new runs');
+      throw new ClientStoppingException('shutting down: no new runs');
     }
     this.remember(run);
     // Journaled while the client began to stop: the next life runs it.

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SaverService } from '../../src/saver/saver.service.js';
 import { freePort } from '../support/free-port.js';
-import { getJson, startRun } from '../support/http.js';
+import { getJson, send, startRun } from '../support/http.js';
 import { builtSystemEnv, ModuleProcess, waitForHttp } from '../support/module-process.js';
 import { expectOrderedFile } from '../support/ordered-file.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
@@ -153,35 +153,38 @@ describe('faults end in bounded time with their real cause', () => {
     try {
       const baseUrl = `http://127.0.0.1:${env.CLIENT_PORT}`;
       await waitForHttp(`${baseUrl}/health/live`);
-      const answer = startRun(baseUrl, {
-        connection_count: 20,
-        connection_value: 500,
-        delay_range: 1,
-        wait: 'saved',
-      });
+      const answer = send<{ statusCode: number; message: string }>(
+        'GET',
+        `${baseUrl}/?connection_count=20&connection_value=500&delay_range=1&wait=saved`,
+      );
       // Once tasks are leaving, stop the process.
-      type Listing = { runs?: { runId: string; sent: number }[] };
-      const sending = async (): Promise<boolean> => {
+      type Listing = { runs?: { runId: string; sent: number; total: number }[] };
+      const sending = async (): Promise<Listing['runs']> => {
         const listing = await getJson<Listing>(`${baseUrl}/runs`).catch(() => undefined);
-        return listing?.body.runs?.some((run) => run.sent > 0) ?? false;
+        return listing?.body.runs?.filter((run) => run.sent > 0);
       };
-      for (let tries = 0; tries < 400 && !(await sending()); tries++) {
+      let started = await sending();
+      for (let tries = 0; tries < 400 && !started?.length; tries++) {
         await new Promise((resolve) => setTimeout(resolve, 25));
+        started = await sending();
       }
+      const [run] = started ?? [];
+      expect(run.sent).toBeLessThan(run.total);
       system.signal('SIGTERM');
-      const { body } = await answer;
-      expect(body.state).toBe('interrupted');
-      expect(body.sent).toBeLessThan(body.total);
-      expect(body.error).toContain('the client stopped');
+      // Not a success: 503 with Retry-After (the next start resumes the run), and the truth.
+      const { status, headers, body } = await answer;
+      expect(status).toBe(503);
+      expect(Number(headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(body.message).toContain(`run ${run.runId}: the client stopped`);
+      expect(body.message).toContain('it resumes when the client starts again');
       expect(await system.exitCode()).toBe(0);
       // What reached the file is whole lines, in order; the answer said what the saver had on
       // disk as it answered (the file only grows after that).
-      const said = /(\d+) of \d+ line\(s\) were on disk then/.exec(body.error ?? '');
+      const said = /(\d+) of \d+ line\(s\) were on disk then/.exec(body.message);
       expect(said).not.toBeNull();
-      const lines = await expectWholeOrderedPrefix(body.file);
-      expect(lines).toBeLessThanOrEqual(body.sent);
+      const lines = await expectWholeOrderedPrefix(join(dir, `${run.runId}.jsonl`));
+      expect(lines).toBeLessThanOrEqual(run.total);
       expect(lines).toBeGreaterThanOrEqual(Number(said?.[1]));
-      expect(body.written).toBe(Number(said?.[1]));
     } finally {
       await system.stop();
       await rm(dir, { recursive: true, force: true });

@@ -85,9 +85,10 @@ describe('faults', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     // Before the fix this close never returned: the open request waited for a run nobody followed.
     await sut.close();
-    const { body } = await answer;
-    expect(body.state).toBe('interrupted');
-    expect(body.error).toContain('stopped');
+    // Answered 503 (not a success), saying why and what was on disk.
+    const { status, body } = await answer;
+    expect(status).toBe(503);
+    expect((body as unknown as { message: string }).message).toContain('the client stopped');
   });
 
   describe('bad input on the wire', () => {
