@@ -1,9 +1,14 @@
 import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
 import { ApiError } from './api.js';
 import { runCommand } from './commands/run.command.js';
 import { runsCommand } from './commands/runs.command.js';
 import { watchCommand } from './commands/watch.command.js';
 import { EXIT } from './follow.js';
+
+/** The package's version: `dist/cli/main.js` and `src/cli/main.ts` both sit two folders down. */
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string })
+  .version;
 
 /**
  * The `ordered-pipeline` command line: `run`, `watch <runId>`, `runs`. It talks to the client's
@@ -16,6 +21,7 @@ async function main(argv: readonly string[]): Promise<number> {
   };
   const program = new Command('ordered-pipeline')
     .description('start and watch runs of the ordered pipeline, k6-style')
+    .version(VERSION)
     .exitOverride()
     .showHelpAfterError()
     .addCommand(runCommand(done))

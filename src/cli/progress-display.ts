@@ -9,15 +9,40 @@ export interface ProgressDisplay {
 
 const count = (value: number): string => value.toLocaleString('en-US');
 
-/** On a terminal: one bar of written lines, with sent, acked, the rate and cli-progress's ETA. */
+/** `1h02m`, `3m05s`, `42s`. */
+export const duration = (seconds: number): string => {
+  const s = Math.max(0, Math.round(seconds));
+  if (s >= 3600)
+    return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${s}s`;
+};
+
+/**
+ * Time left at the run's average write rate so far; `—` until a second has passed with lines
+ * written (no figure is better than a guess from the first burst), and once the run has ended.
+ */
+export function etaOf(
+  progress: Pick<RunProgress, 'total' | 'written' | 'elapsedMs' | 'state'>,
+): string {
+  const seconds = progress.elapsedMs / 1000;
+  const ended = !['queued', 'sending', 'saving'].includes(progress.state);
+  if (ended || progress.written === 0 || seconds < 1) return '—';
+  return duration((progress.total - progress.written) / (progress.written / seconds));
+}
+
+/** Lines written per second of the run so far: the figure a run ends on. */
+export const averageRate = (progress: Pick<RunProgress, 'written' | 'elapsedMs'>): number =>
+  progress.elapsedMs > 0 ? Math.round(progress.written / (progress.elapsedMs / 1000)) : 0;
+
+/** On a terminal: one bar of written lines, with sent, acked, the rate and the time left. */
 export class ProgressBar implements ProgressDisplay {
   private readonly bar = new cliProgress.SingleBar(
     {
       format:
         '{bar} {percentage}% | written {written}/{totalText} | sent {sent} acked {acked} | ' +
-        '{rate}/s | ETA {eta_formatted} | {state}',
+        '{rate}/s | ETA {eta} | {state}',
       hideCursor: true,
-      etaBuffer: 20,
       barsize: 30,
       stream: process.stderr,
     },
@@ -25,13 +50,16 @@ export class ProgressBar implements ProgressDisplay {
   );
   private started = false;
 
-  update(progress: RunProgress): void {
+  update(progress: RunProgress, final = false): void {
+    const now = progress.state === 'sending' ? progress.ackRate : progress.writeRate;
     const payload = {
       written: count(progress.written),
       totalText: count(progress.total),
       sent: count(progress.sent),
       acked: count(progress.acked),
-      rate: count(progress.state === 'sending' ? progress.ackRate : progress.writeRate),
+      // The last interval's rate while it runs; the run's own average once it has ended.
+      rate: count(final ? averageRate(progress) : now),
+      eta: etaOf(progress),
       state: progress.state,
     };
     if (!this.started) {
@@ -43,7 +71,7 @@ export class ProgressBar implements ProgressDisplay {
   }
 
   stop(last?: RunProgress): void {
-    if (last) this.update(last);
+    if (last) this.update(last, true);
     if (this.started) this.bar.stop();
   }
 }
@@ -65,11 +93,13 @@ export class ProgressLines implements ProgressDisplay {
   }
 
   stop(last?: RunProgress): void {
-    if (last) this.write(lineOf(last));
+    if (last) this.write(lineOf(last, true));
   }
 }
 
-const lineOf = (p: RunProgress): string =>
+/** A line of the run's figures; the last one gives the run's average rate, not its last burst. */
+const lineOf = (p: RunProgress, final = false): string =>
   `[${(p.elapsedMs / 1000).toFixed(1)}s] ${p.state}: sent ${count(p.sent)}/${count(p.total)}, ` +
   `acked ${count(p.acked)}, written ${count(p.written)} ` +
-  `(${count(p.state === 'sending' ? p.ackRate : p.writeRate)}/s), buffered ${count(p.buffered)}`;
+  `(${count(final ? averageRate(p) : p.state === 'sending' ? p.ackRate : p.writeRate)}/s), ` +
+  `buffered ${count(p.buffered)}`;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -151,6 +152,15 @@ describe('the CLI against a running system', () => {
       expect(result.stdout).toContain('Usage: ordered-pipeline');
     }
     expect((await cli('run', '--help')).stdout).toContain('p99_reorder_wait_ms');
+  });
+
+  it('says its version with --version', async () => {
+    const { version } = JSON.parse(await readFile('package.json', 'utf8')) as { version: string };
+    const result = await cli('--version');
+    expect({ code: result.code, stdout: result.stdout.trim() }).toEqual({
+      code: 0,
+      stdout: version,
+    });
   });
 });
 
