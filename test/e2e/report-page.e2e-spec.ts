@@ -88,7 +88,14 @@ describe('the report page in a real browser (Debian Chromium)', () => {
     expect(delayBuckets).toBeGreaterThan(5);
     // Each chart is drawn: a canvas of its size inside its figure.
     expect(await page.locator('.charts canvas').count()).toBe(4);
-    expect(await page.locator('#summary').innerText()).toContain('1,200 written of 1,200');
+    const summary = await page.locator('#summary').innerText();
+    expect(summary).toContain('1,200 written of 1,200');
+    expect(summary).toContain(`delay_range ${run.delayRange} s`);
+    expect(summary).toContain(new Date(report.startedAt).toISOString());
+    // Legends give the latest values without a cursor on the chart, never `--`.
+    const legends = await page.locator('.u-legend .u-value').allInnerTexts();
+    expect(legends.length).toBeGreaterThan(0);
+    expect(legends.filter((value) => value.trim() === '--')).toEqual([]);
 
     expect(problems).toEqual([]);
     expect(requested.every((url) => url.startsWith(sut.baseUrl))).toBe(true);

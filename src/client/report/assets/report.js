@@ -112,14 +112,36 @@ function drawCharts(report) {
     }
     const target = document.getElementById(`chart-${name}`);
     const width = report.saver ? report.saver.delays.bucketWidth : 1;
-    charts[name] = new uPlot({ ...size(), ...options(name, width) }, data[name], target);
+    charts[name] = new uPlot(
+      { ...size(), ...options(name, width), hooks: { setCursor: [showLatest] } },
+      data[name],
+      target,
+    );
   }
+  for (const chart of Object.values(charts)) showLatest(chart);
+}
+
+/** Away from the cursor, a legend gives the latest values rather than `--`. */
+function showLatest(chart) {
+  if (chart.cursor.idx != null) return;
+  const last = chart.data[0].length - 1;
+  if (last >= 0) chart.setLegend({ idx: last });
 }
 
 function drawSummary(report) {
   const s = report.summary;
+  const { run } = report;
   const rows = [
     ['state', s.state],
+    [
+      'shape',
+      `${format(run.connectionCount)} connections × ${format(run.connectionValue)} tasks, delay_range ${run.delayRange} s`,
+    ],
+    [
+      'started',
+      new Date(report.startedAt).toISOString() +
+        (run.restarts > 0 ? ` (resumed ${run.restarts}× after a client restart)` : ''),
+    ],
     ['tasks', `${format(s.written)} written of ${format(s.tasks)}`],
     ['duration', `${format(s.durationS, 2)} s`],
     ['tasks/s', format(s.tasksPerSecond)],
