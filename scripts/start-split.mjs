@@ -41,7 +41,12 @@ for (const name of MODULES) {
   // detached: the child gets its own process group, so a Ctrl-C in the terminal reaches it only
   // through us, once; two SIGINTs would make main.ts skip the graceful stop.
   const child = spawn(process.execPath, [...HEAP_FLAGS.split, ENTRY], {
-    env: { ...process.env, MODULES: name },
+    // Their output is a pipe, not the terminal: readable lines if ours is one (JSON otherwise).
+    env: {
+      ...(process.stdout.isTTY ? { LOG_FORMAT: 'pretty' } : {}),
+      ...process.env,
+      MODULES: name,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

@@ -111,7 +111,9 @@ describe('logs of the built app, written to a file', () => {
       expect(ended?.msg).toMatch(/6 lines of 6 written \(\d+ tasks\/s\)/);
       expect(ended?.msg).toContain(run.file);
       // One line per request, none for the probes.
-      expect(lines.some((line) => line.msg === 'request completed')).toBe(true);
+      expect(lines.map((line) => line.msg)).toContainEqual(
+        expect.stringMatching(/^POST \/runs 201 \(\d+ ms\)$/),
+      );
     } finally {
       await sut.stop();
     }

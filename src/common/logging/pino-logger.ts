@@ -44,7 +44,8 @@ export function createPinoLogger(options: LogOptions): Logger {
         colorize: options.terminal,
         sync: true,
         translateTime: 'SYS:HH:MM:ss.l',
-        ignore: 'pid,hostname,context',
+        // A request's fields are in its message already (`GET /runs 200 (3 ms)`): one line each.
+        ignore: 'pid,hostname,context,req,res,responseTime',
         messageFormat: '{if context}[{context}] {end}{msg}',
         destination: options.destination ?? 1,
       })
