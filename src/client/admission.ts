@@ -17,6 +17,9 @@ export class TooManyRunsException extends RetryLaterException {
   }
 }
 
+/** What a refused caller is asked to wait: about the time a few runs take to end. */
+const QUEUE_FULL_RETRY_SECONDS = 5;
+
 interface Candidate {
   readonly total: number;
 }
@@ -31,6 +34,8 @@ export class Admission<T extends Candidate> {
   private activeRuns = 0;
   private activeTasks = 0;
   private readonly queue: T[] = [];
+  /** Runs given room by `reserve` and not yet offered: they count as queued until then. */
+  private reserved = 0;
 
   constructor(
     private readonly limits: AdmissionLimits,
@@ -45,24 +50,50 @@ export class Admission<T extends Candidate> {
     return this.queue.length;
   }
 
-  /** Throws `TooManyRunsException` when `offer` would refuse the run: the queue is full. */
-  assertRoom(run: T): void {
-    if (this.queue.length === 0 && this.fits(run)) return;
-    if (this.queue.length >= this.limits.maxQueuedRuns) {
-      throw new TooManyRunsException(
-        `${this.activeRuns} run(s) active and ${this.queue.length} queued: the queue is full ` +
-          `(MAX_QUEUED_RUNS=${this.limits.maxQueuedRuns}); retry when a run has ended`,
-        5,
-      );
-    }
+  /**
+   * Whether `offer` would refuse any run, whatever its size: the queue is full and not empty (an
+   * empty queue takes no run, MAX_QUEUED_RUNS=0, but one that fits may still start). Answered
+   * from two numbers, so a flood of requests can be refused before anything else is read.
+   */
+  get refusesEveryRun(): boolean {
+    const waiting = this.waiting;
+    return (
+      waiting >= this.limits.maxQueuedRuns &&
+      (waiting > 0 || this.activeRuns >= this.limits.maxActiveRuns)
+    );
   }
 
   /**
-   * Admits the run now or queues it; throws `TooManyRunsException` when the queue is full, unless
-   * `evenIfFull` (a run of an earlier life of the client, which it had accepted already).
+   * Gives the run room (it will start or be queued once `offer`ed), or throws
+   * `TooManyRunsException` when the queue is full. Until `offer` or `unreserve`, the room counts as
+   * queued: requests that are journaling their runs at once cannot overfill the queue together.
    */
-  offer(run: T, evenIfFull = false): void {
-    if (!evenIfFull) this.assertRoom(run);
+  reserve(run: T): void {
+    this.assertRoom(run);
+    this.reserved++;
+  }
+
+  /** A reserved run that will not be offered (it could not be journaled) gives its room back. */
+  unreserve(): void {
+    this.reserved--;
+    this.admitWaiting();
+  }
+
+  /** The refusal of a run for a full queue; its message gives the figures. */
+  queueFull(): TooManyRunsException {
+    return new TooManyRunsException(
+      `${this.activeRuns} run(s) active and ${this.waiting} queued: the queue is full ` +
+        `(MAX_QUEUED_RUNS=${this.limits.maxQueuedRuns}); retry when a run has ended`,
+      QUEUE_FULL_RETRY_SECONDS,
+    );
+  }
+
+  /**
+   * Admits the run now or queues it. `room`: `reserved` by `reserve` before; `taken` for a run an
+   * earlier life of the client had accepted already, which comes back whatever the queue holds.
+   */
+  offer(run: T, room: 'reserved' | 'taken'): void {
+    if (room === 'reserved') this.reserved--;
     if (this.queue.length === 0 && this.fits(run)) {
       this.start(run);
       return;
@@ -89,6 +120,17 @@ export class Admission<T extends Candidate> {
   /** Empties the queue, answering the runs that were waiting. */
   drain(): T[] {
     return this.queue.splice(0);
+  }
+
+  private get waiting(): number {
+    return this.queue.length + this.reserved;
+  }
+
+  /** Throws `TooManyRunsException` when the queue is full, unless the run can start now. */
+  private assertRoom(run: T): void {
+    const waiting = this.waiting;
+    if (waiting === 0 && this.fits(run)) return;
+    if (waiting >= this.limits.maxQueuedRuns) throw this.queueFull();
   }
 
   private admitWaiting(): void {

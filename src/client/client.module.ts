@@ -14,6 +14,7 @@ import { RunProgressController } from './run-progress.controller.js';
 import { RunReportController } from './run-report.controller.js';
 import { RunsController } from './runs.controller.js';
 import { RunsService } from './runs.service.js';
+import { StartRefusal } from './start-refusal.js';
 import { TaskSender } from './task-sender.js';
 import { RetryLaterFilter } from './retry-later.filter.js';
 
@@ -34,6 +35,7 @@ import { RetryLaterFilter } from './retry-later.filter.js';
     providePeerLink('server'),
     ClientOps,
     RunLog,
+    StartRefusal,
     { provide: APP_PIPE, useClass: StrictValidationPipe },
     { provide: APP_FILTER, useClass: RetryLaterFilter },
   ],

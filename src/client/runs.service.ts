@@ -13,7 +13,7 @@ import { describeError } from '../common/describe-error.js';
 import type { Settings } from '../common/settings/settings.js';
 import { SETTINGS } from '../common/settings/settings.module.js';
 import { plural } from '../common/plural.js';
-import { Admission } from './admission.js';
+import { Admission, type TooManyRunsException } from './admission.js';
 import { ClientStoppingException } from './retry-later.js';
 import { RunJournal, type JournaledRun } from './journal/run-journal.js';
 import { newSeed } from './journal/task-value.js';
@@ -119,7 +119,7 @@ export class RunsService
       );
       return;
     }
-    for (const run of unfinished) this.admission.offer(run, true);
+    for (const run of unfinished) this.admission.offer(run, 'taken');
     this.logger.log(
       `resuming ${plural(sending.length, 'run')} an earlier life had started` +
         (queued.length > 0 ? `; ${plural(queued.length, 'run')} queued again` : ''),
@@ -134,23 +134,33 @@ export class RunsService
   async start(shape: RunShape): Promise<Run> {
     if (this.stopping) throw new ClientStoppingException('shutting down: no new runs');
     const run = this.newRun(newRunId(), shape, newSeed());
-    this.admission.assertRoom(run);
+    this.admission.reserve(run);
     try {
       await this.journal.accepted(run, run.seed);
     } catch (error) {
+      this.admission.unreserve();
       this.journal.forget(run.runId);
       throw new ServiceUnavailableException(
         `the run could not be journaled: ${describeError(error)}`,
       );
     }
+    if (this.stopping) this.admission.unreserve();
     if (this.stopping && !this.journal.enabled) {
       throw new ClientStoppingException('shutting down: no new runs');
     }
     this.remember(run);
     // Journaled while the client began to stop: the next life runs it.
     if (this.stopping) run.cancel(`the client stopped before the run started${RESUMES}`);
-    else this.admission.offer(run, true);
+    else this.admission.offer(run, 'reserved');
     return run;
+  }
+
+  /**
+   * The refusal a request to start a run gets now whatever it asks (the queue is full), or
+   * undefined: read before the request is, so that a flood is refused for next to nothing.
+   */
+  refusalForAnyRun(): TooManyRunsException | undefined {
+    return this.admission.refusesEveryRun ? this.admission.queueFull() : undefined;
   }
 
   find(runId: string): Run | undefined {

@@ -62,6 +62,10 @@ export class PipelineMetrics {
     'Runs that ended in this process, by final state (completed, failed, cancelled, interrupted).',
     ['state'],
   );
+  readonly runsRefused = counter(
+    'pipeline_runs_refused_total',
+    'Requests to start a run answered 429 because the queue was full (MAX_QUEUED_RUNS), refused before anything else was read.',
+  );
 
   // Saver.
   readonly resultsWritten = counter(
@@ -128,6 +132,7 @@ export class PipelineMetrics {
         this.unwrittenTasks.metric,
         this.runs.metric,
         this.runsEnded,
+        this.runsRefused,
         ...links,
       ],
       server: links,

@@ -133,6 +133,7 @@ const FAMILIES = {
     'pipeline_client_unwritten_tasks',
     'pipeline_runs',
     'pipeline_runs_total',
+    'pipeline_runs_refused_total',
     'pipeline_tasks_acked_total',
     'pipeline_tasks_failed_total',
     'pipeline_tasks_resent_total',
