@@ -3,14 +3,28 @@ import type { RunReport } from '../client/report/run-report.js';
 import type { RunView } from '../client/run.js';
 import { readSse, textChunks } from './sse.js';
 
-/** An answer of the app that is not what the CLI asked for; `usage` when the request was wrong. */
+/**
+ * An answer of the app that is not what the CLI asked for; `usage` when the request was wrong,
+ * `retryAfterSeconds` when the app said when to come back (429, 503).
+ */
 export class ApiError extends Error {
   constructor(
     message: string,
     readonly usage = false,
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
+}
+
+/** How `startWhenAdmitted` waits while the app answers "later". */
+export interface Patience {
+  /** Gives up when the waits, added up, would pass this many ms. */
+  readonly forMs: number;
+  /** Told each wait before it starts. */
+  readonly onWait?: (seconds: number, reason: string) => void;
+  /** Waits `ms` (tests give their own). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export interface RunRequest {
@@ -52,6 +66,27 @@ export class PipelineApi {
     return this.json<RunView>(`/?${query.toString()}`);
   }
 
+  /**
+   * Starts a run; while the app answers 429 or 503 with `Retry-After` (its queue is full, it is
+   * restarting), waits as long as it says and asks again, within `patience`.
+   */
+  async startWhenAdmitted(request: RunRequest, patience: Patience): Promise<RunView> {
+    const sleep = patience.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+    let waitedMs = 0;
+    for (;;) {
+      try {
+        return await this.start(request);
+      } catch (error) {
+        const seconds = error instanceof ApiError ? error.retryAfterSeconds : undefined;
+        const waitMs = (seconds ?? 0) * 1000;
+        if (seconds === undefined || waitedMs + waitMs > patience.forMs) throw error;
+        patience.onWait?.(seconds, (error as ApiError).message);
+        await sleep(waitMs);
+        waitedMs += waitMs;
+      }
+    }
+  }
+
   report(runId: string): Promise<RunReport> {
     return this.json<RunReport>(`/runs/${encodeURIComponent(runId)}/report.json`);
   }
@@ -91,9 +126,11 @@ export class PipelineApi {
   private async failure(response: Response): Promise<ApiError> {
     const body = (await response.json().catch(() => ({}))) as { message?: string | string[] };
     const message = Array.isArray(body.message) ? body.message.join('; ') : body.message;
+    const retryAfter = Number(response.headers.get('retry-after') ?? NaN);
     return new ApiError(
       `${response.url} answered ${response.status}${message ? `: ${message}` : ''}`,
       response.status === 400,
+      Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined,
     );
   }
 }

@@ -17,14 +17,21 @@ interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the CLI as a real process, its output piped (no terminal: no bar, progress lines). */
+/**
+ * Runs the CLI as a real process, its output piped (no terminal: no bar, progress lines).
+ * `onStderr` sees what it has written so far, each time it writes more.
+ */
 function cli(...args: string[]): Promise<CliResult> {
+  return cliWatched(() => undefined, ...args);
+}
+
+function cliWatched(onStderr: (sofar: string) => void, ...args: string[]): Promise<CliResult> {
   if (!existsSync(resolve('dist/cli/main.js'))) throw new Error('run `npm run build` first');
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => onStderr((stderr += chunk.toString())));
   return new Promise((done) => child.once('close', (code) => done({ code, stdout, stderr })));
 }
 
@@ -161,6 +168,51 @@ describe('the CLI against a running system', () => {
       code: 0,
       stdout: version,
     });
+  });
+});
+
+describe('the CLI against a client whose queue is full', () => {
+  let sut: TestSystem;
+  let blocking = '';
+
+  beforeAll(async () => {
+    sut = await startTestSystem({
+      MAX_ACTIVE_RUNS: '1',
+      MAX_QUEUED_RUNS: '0',
+      REORDER_WINDOW: '50',
+    });
+    // A run that cannot end by itself while the test runs: it holds the only place.
+    const answer = await fetch(
+      `${sut.baseUrl}/?connection_count=10&connection_value=100&delay_range=60&wait=none`,
+    );
+    blocking = ((await answer.json()) as { runId: string }).runId;
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+  });
+
+  it('gives up at once with --retry-for 0, naming the refusal', async () => {
+    const result = await cli('run', '--url', sut.baseUrl, '-c', '1', '-n', '1', '--retry-for', '0');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('answered 429');
+    expect(result.stderr).toContain('MAX_QUEUED_RUNS');
+  });
+
+  it('waits as Retry-After says and starts the run once there is room', async () => {
+    let freed: Promise<Response> | undefined;
+    const result = await cliWatched(
+      (sofar) => {
+        // Told to come back later: the place is freed while the CLI waits.
+        if (!freed && sofar.includes('asking again in 5 s (Retry-After)'))
+          freed = fetch(`${sut.baseUrl}/runs/${blocking}`, { method: 'DELETE' });
+      },
+      ...['run', '--url', sut.baseUrl, '-c', '2', '-n', '5', '-d', '0', '--progress-every', '0'],
+    );
+    expect((await freed)?.status).toBe(200);
+    expect(result.stderr).toContain('answered 429');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('completed');
   });
 });
 

@@ -14,6 +14,7 @@ interface RunFlags extends FollowFlags {
   readonly connections: number;
   readonly values: number;
   readonly delay: number;
+  readonly retryFor: number;
 }
 
 /** `run`: starts a run over HTTP and follows it to its summary. */
@@ -29,11 +30,22 @@ export const runCommand = (done: (code: number) => void): Command =>
           'largest processing delay, seconds (delay_range)',
           nonNegative,
           5,
+        )
+        .option(
+          '--retry-for <s>',
+          'while the app is busy or restarting (429 or 503 with Retry-After), wait as it says ' +
+            'and ask again, waiting this many seconds in all at most (0: not at all)',
+          nonNegative,
+          300,
         ),
     ),
   ).action(async (flags: RunFlags) => {
     const api = new PipelineApi(flags.url);
-    const run = await api.start(flags);
+    const run = await api.startWhenAdmitted(flags, {
+      forMs: flags.retryFor * 1000,
+      onWait: (seconds, reason) =>
+        process.stderr.write(`${reason}\nasking again in ${seconds} s (Retry-After)\n`),
+    });
     process.stderr.write(
       `run ${run.runId}: ${flags.connections}×${flags.values} tasks, delay_range ${flags.delay} s\n`,
     );
