@@ -17,6 +17,7 @@ import { runE2e, type E2eResult } from './scenarios/e2e.js';
 import { runJournal, type JournalResult } from './scenarios/journal.js';
 import { runLatency, type LatencyResult } from './scenarios/latency.js';
 import { runMemory, type MemoryResult } from './scenarios/memory.js';
+import { runOverload, type OverloadResult } from './scenarios/overload.js';
 import { runSeed, type SeedResult } from './scenarios/seed.js';
 import { selectVariants, type SystemVariant } from './systems/variants.js';
 
@@ -117,6 +118,15 @@ async function bench(options: BenchOptions): Promise<BenchReport> {
     );
   }
 
+  let overload: OverloadResult | undefined;
+  if (wants('overload')) {
+    overload = await runOverload(
+      variantNamed(variants, 'monolith-tcp', 'the overload scenario'),
+      { ...options.overload, repeat: options.repeat, childNodeArgs: options.childNodeArgs },
+      log,
+    );
+  }
+
   const e2eRatios = withRatios(e2e, baselines);
   const growth = memoryGrowth(memory);
   return {
@@ -137,6 +147,7 @@ async function bench(options: BenchOptions): Promise<BenchReport> {
       delay: options.delay,
       memoryShapes: options.memoryShapes,
       journal: options.journal,
+      overload: options.overload,
       seedShapes: options.seedShapes,
       childNodeArgs: options.childNodeArgs,
       brokers: options.brokers,
@@ -150,7 +161,8 @@ async function bench(options: BenchOptions): Promise<BenchReport> {
     delay,
     memory: { runs: memory, growth },
     ...(journal ? { journal } : {}),
-    targets: checkTargets({ e2e: e2eRatios, seed, latency, delay, memory }),
+    ...(overload ? { overload } : {}),
+    targets: checkTargets({ e2e: e2eRatios, seed, latency, delay, memory, overload }),
   };
 }
 

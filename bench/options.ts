@@ -9,6 +9,7 @@ export const SCENARIOS = [
   'delay',
   'memory',
   'journal',
+  'overload',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -40,6 +41,12 @@ export interface BenchOptions {
     readonly resumeShape: RunShape;
     readonly sizeRuns: number;
     readonly sizeTasksPerRun: number;
+  };
+  /** Goodput: `politeClients`, then `floodClients` ignoring Retry-After, `seconds` each. */
+  readonly overload: {
+    readonly seconds: number;
+    readonly politeClients: number;
+    readonly floodClients: number;
   };
   /**
    * Shapes of the seed scenario (the Python seed replica and each variant): by default the e2e
@@ -73,6 +80,7 @@ const PROFILES: Record<
     delay: { seconds: 1, shape: shape(10, 200) },
     memoryShapes: [shape(10, 100), shape(100, 100)],
     journal: { resumeShape: shape(100, 1000), sizeRuns: 10, sizeTasksPerRun: 10_000 },
+    overload: { seconds: 8, politeClients: 8, floodClients: 200 },
   },
   default: {
     profile: 'default',
@@ -83,6 +91,7 @@ const PROFILES: Record<
     delay: { seconds: 1, shape: shape(10, 1000) },
     memoryShapes: [shape(100, 100), shape(100, 1000)],
     journal: { resumeShape: shape(1000, 1000), sizeRuns: 100, sizeTasksPerRun: 100_000 },
+    overload: { seconds: 20, politeClients: 8, floodClients: 200 },
   },
   full: {
     profile: 'full',
@@ -93,6 +102,7 @@ const PROFILES: Record<
     delay: { seconds: 1, shape: shape(10, 1000) },
     memoryShapes: [shape(100, 100), shape(100, 1000), shape(1000, 1000)],
     journal: { resumeShape: shape(1000, 1000), sizeRuns: 100, sizeTasksPerRun: 100_000 },
+    overload: { seconds: 20, politeClients: 8, floodClients: 200 },
   },
 };
 

@@ -1,6 +1,7 @@
 import type { Summary } from '../stats.js';
 import type { TimingFigure } from '../timing-figures.js';
 import type { JournalResult } from '../scenarios/journal.js';
+import type { OverloadResult } from '../scenarios/overload.js';
 import type { BenchReport } from './model.js';
 
 const number = (value: number, digits = 0): string =>
@@ -181,6 +182,7 @@ export function renderMarkdown(report: BenchReport): string {
     }
   }
   if (report.journal) parts.push(...journalSection(report.journal));
+  if (report.overload) parts.push(...overloadSection(report.overload));
   parts.push(
     '#### Targets (figures of this run only)',
     table(
@@ -190,6 +192,29 @@ export function renderMarkdown(report: BenchReport): string {
   );
   if (report.notes.length > 0) parts.push(report.notes.map((note) => `- ${note}`).join('\n'));
   return `${parts.join('\n\n')}\n`;
+}
+
+/** Polite clients beside a flood of clients that ignore Retry-After, on one monolith. */
+function overloadSection(overload: OverloadResult): string[] {
+  const row = (kind: string, phase: OverloadResult['polite']) => [
+    `${phase.clients} ${kind}`,
+    phase.runsPerSecond.median.toFixed(1),
+    `${phase.runsPerSecond.min.toFixed(1)}–${phase.runsPerSecond.max.toFixed(1)}`,
+    number(phase.refusedPerSecond.median),
+    number(phase.p50Ms.median),
+    number(phase.p99Ms.median),
+  ];
+  return [
+    `#### Overload: monolith-tcp, runs of ${overload.run}, ${overload.seconds} s per phase`,
+    table(
+      ['clients', 'runs/s completed', 'min–max', '429/s', 'p50 ms', 'p99 ms'],
+      [
+        row('polite (wait Retry-After)', overload.polite),
+        row('flooding (ask again at once)', overload.flood),
+      ],
+    ),
+    `Flood ÷ polite: ${overload.ratioToPolite.toFixed(2)}× (runs completed per second, medians).`,
+  ];
 }
 
 /** Goals of the run journal: its cost beside no journal, and how soon a killed run sends again. */

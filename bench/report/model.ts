@@ -5,6 +5,7 @@ import type { E2eResult } from '../scenarios/e2e.js';
 import type { JournalResult } from '../scenarios/journal.js';
 import type { LatencyResult } from '../scenarios/latency.js';
 import type { MemoryResult } from '../scenarios/memory.js';
+import type { OverloadResult } from '../scenarios/overload.js';
 import type { SeedResult } from '../scenarios/seed.js';
 
 export interface E2eWithRatios extends E2eResult {
@@ -23,7 +24,7 @@ export interface MemoryGrowth {
 
 export interface TargetCheck {
   /** What the target is about. */
-  readonly area: 'throughput' | 'seed' | 'latency' | 'delay' | 'brokers' | 'memory';
+  readonly area: 'throughput' | 'seed' | 'latency' | 'delay' | 'brokers' | 'memory' | 'overload';
   readonly target: string;
   readonly value: string;
   /** null: not measured in this run. */
@@ -51,5 +52,7 @@ export interface BenchReport {
   readonly memory: { readonly runs: MemoryResult[]; readonly growth: MemoryGrowth[] };
   /** The run journal's cost, resume time and size (absent when the scenario was not selected). */
   readonly journal?: JournalResult;
+  /** Goodput while clients that ignore Retry-After flood the API (absent when not selected). */
+  readonly overload?: OverloadResult;
   readonly targets: TargetCheck[];
 }

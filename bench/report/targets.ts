@@ -3,6 +3,7 @@ import type { DelayResult } from '../scenarios/delay.js';
 import type { E2eResult } from '../scenarios/e2e.js';
 import { ACK_LOADED, type LatencyResult } from '../scenarios/latency.js';
 import type { MemoryResult } from '../scenarios/memory.js';
+import { OVERLOAD_GOAL, type OverloadResult } from '../scenarios/overload.js';
 import type { SeedResult } from '../scenarios/seed.js';
 import type { E2eWithRatios, MemoryGrowth, TargetCheck } from './model.js';
 
@@ -84,6 +85,7 @@ export interface MeasuredFigures {
   readonly latency?: LatencyResult;
   readonly delay: readonly DelayResult[];
   readonly memory: readonly MemoryResult[];
+  readonly overload?: OverloadResult;
 }
 
 /**
@@ -98,7 +100,24 @@ export function checkTargets(figures: MeasuredFigures): TargetCheck[] {
     ...delayTargets(figures.delay),
     ...brokerTargets(figures.e2e),
     ...memoryTargets(figures.memory),
+    overloadTarget(figures.overload),
   ];
+}
+
+function overloadTarget(overload: OverloadResult | undefined): TargetCheck {
+  const target =
+    `runs completed while clients that ignore Retry-After flood the API ≥ ` +
+    `${OVERLOAD_GOAL.minRatioToPolite.toFixed(1)}× those of polite clients`;
+  if (!overload) return { area: 'overload', target, value: NOT_MEASURED, met: null };
+  const { polite, flood, ratioToPolite } = overload;
+  return {
+    area: 'overload',
+    target,
+    value:
+      `${times(ratioToPolite)} (${flood.runsPerSecond.median.toFixed(1)} runs/s with ${flood.clients} ` +
+      `flooding, ${polite.runsPerSecond.median.toFixed(1)} with ${polite.clients} polite)`,
+    met: ratioToPolite >= OVERLOAD_GOAL.minRatioToPolite,
+  };
 }
 
 function twoHopTargets(e2e: readonly E2eWithRatios[]): TargetCheck[] {
