@@ -1,5 +1,5 @@
 import { NotFoundException } from '@nestjs/common';
-import { RUN_ID_PATTERN } from '../common/contracts/guards.js';
+import { RUN_ID_PATTERN } from '../common/contracts/bounds.js';
 import type { Run } from './run.js';
 import type { RunsService } from './runs.service.js';
 

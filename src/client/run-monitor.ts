@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SaverRunRef, SaverStatus, SaverStatusQuery } from '../common/contracts/messages.js';
-import { MAX_MISSING_LIMIT } from '../common/contracts/guards.js';
+import { MAX_MISSING_LIMIT } from '../common/contracts/bounds.js';
 import { Patterns } from '../common/contracts/patterns.js';
 import { describeError } from '../common/describe-error.js';
 import type { Settings } from '../common/settings/settings.js';

@@ -22,7 +22,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { RUN_ID_PATTERN } from '../common/contracts/guards.js';
+import { RUN_ID_PATTERN } from '../common/contracts/bounds.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { ListRunsDto } from './list-runs.dto.js';
 import { RunLimitsPipe } from './run-limits.pipe.js';

@@ -1,11 +1,11 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import type { Observable } from 'rxjs';
-import { batchFields, taskFields } from '../common/contracts/contract-fields.js';
 import { ContractPipe } from '../common/contracts/contract.pipe.js';
-import { batchProblem, taskProblem } from '../common/contracts/guards.js';
 import {
   ACK,
+  batchOf,
+  TASK,
   type Ack,
   type Batch,
   type BatchAnswer,
@@ -39,7 +39,7 @@ export class ProcessorController {
   /** A batch: one `Ack` (or refusal) per task, in the batch's order. */
   @MessagePattern(Patterns.processorTasks)
   async takeAll(
-    @Payload(new ContractPipe(batchProblem(taskProblem), batchFields(taskFields)))
+    @Payload(new ContractPipe(batchOf(TASK)))
     batch: Batch<Task>,
   ): Promise<BatchAnswer<Ack> | Observable<BatchAnswer<Ack>>> {
     const handedOff: Promise<boolean>[] = [];
@@ -60,9 +60,7 @@ export class ProcessorController {
 
   /** One task, for a peer that sends one at a time. */
   @MessagePattern(Patterns.processorTask)
-  async take(
-    @Payload(new ContractPipe(taskProblem, taskFields)) task: Task,
-  ): Promise<Ack | Observable<Ack>> {
+  async take(@Payload(new ContractPipe(TASK)) task: Task): Promise<Ack | Observable<Ack>> {
     const { handedOff } = await this.processor.take(task);
     return this.settlement.answerThenSettle<Ack>(
       ACK,

@@ -1,31 +1,22 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import {
-  batchFields,
-  reportQueryFields,
-  resultFields,
-  runRefFields,
-  statusQueryFields,
-} from '../common/contracts/contract-fields.js';
 import { ContractPipe } from '../common/contracts/contract.pipe.js';
 import {
-  batchProblem,
-  reportQueryProblem,
-  resultProblem,
-  runRefProblem,
-  statusQueryProblem,
-} from '../common/contracts/guards.js';
-import type {
-  Batch,
-  BatchAnswer,
-  PingAnswer,
-  Result,
-  ResultReceipt,
-  SaverReport,
-  SaverReportQuery,
-  SaverRunRef,
-  SaverStatus,
-  SaverStatusQuery,
+  batchOf,
+  RESULT,
+  SAVER_REPORT_QUERY,
+  SAVER_RUN_REF,
+  SAVER_STATUS_QUERY,
+  type Batch,
+  type BatchAnswer,
+  type PingAnswer,
+  type Result,
+  type ResultReceipt,
+  type SaverReport,
+  type SaverReportQuery,
+  type SaverRunRef,
+  type SaverStatus,
+  type SaverStatusQuery,
 } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
 import { INSTANCE_ID } from '../common/instance-id.js';
@@ -52,16 +43,14 @@ export class SaverController {
   }
 
   @MessagePattern(Patterns.saverOpen)
-  open(
-    @Payload(new ContractPipe(runRefProblem, runRefFields)) run: SaverRunRef,
-  ): Promise<SaverStatus> {
+  open(@Payload(new ContractPipe(SAVER_RUN_REF)) run: SaverRunRef): Promise<SaverStatus> {
     return this.saver.open(run);
   }
 
   /** A batch: one `ResultReceipt` (or refusal) per result, in the batch's order. */
   @MessagePattern(Patterns.saverResults)
   saveAll(
-    @Payload(new ContractPipe(batchProblem(resultProblem), batchFields(resultFields)))
+    @Payload(new ContractPipe(batchOf(RESULT)))
     batch: Batch<Result>,
   ): Promise<BatchAnswer<ResultReceipt>> {
     return answerEach(batch.items, (result) => this.saver.accept(result));
@@ -69,29 +58,25 @@ export class SaverController {
 
   /** One result, for a peer that sends one at a time. */
   @MessagePattern(Patterns.saverResult)
-  save(
-    @Payload(new ContractPipe(resultProblem, resultFields)) result: Result,
-  ): Promise<ResultReceipt> {
+  save(@Payload(new ContractPipe(RESULT)) result: Result): Promise<ResultReceipt> {
     return this.saver.accept(result);
   }
 
   @MessagePattern(Patterns.saverStatus)
   status(
-    @Payload(new ContractPipe(statusQueryProblem, statusQueryFields)) query: SaverStatusQuery,
+    @Payload(new ContractPipe(SAVER_STATUS_QUERY)) query: SaverStatusQuery,
   ): Promise<SaverStatus> {
     return this.saver.status(query);
   }
 
   @MessagePattern(Patterns.saverCancel)
-  cancel(
-    @Payload(new ContractPipe(runRefProblem, runRefFields)) run: SaverRunRef,
-  ): Promise<SaverStatus> {
+  cancel(@Payload(new ContractPipe(SAVER_RUN_REF)) run: SaverRunRef): Promise<SaverStatus> {
     return this.saver.cancel(run);
   }
 
   @MessagePattern(Patterns.saverReport)
   report(
-    @Payload(new ContractPipe(reportQueryProblem, reportQueryFields)) query: SaverReportQuery,
+    @Payload(new ContractPipe(SAVER_REPORT_QUERY)) query: SaverReportQuery,
   ): Promise<SaverReport> {
     return this.recorder.reportOf(query.runId);
   }

@@ -1,9 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload, RpcException } from '@nestjs/microservices';
-import { taskFields } from '../common/contracts/contract-fields.js';
 import { ContractPipe } from '../common/contracts/contract.pipe.js';
-import { taskProblem } from '../common/contracts/guards.js';
-import type { Ack, PingAnswer, Task } from '../common/contracts/messages.js';
+import { TASK, type Ack, type PingAnswer, type Task } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
 import { INSTANCE_ID } from '../common/instance-id.js';
 import { InjectHop } from '../common/transport/hops.js';
@@ -26,7 +24,7 @@ export class ServerController {
    * address, the error) instead of timing out. A refusal (the processor is full) goes back as it is.
    */
   @MessagePattern(Patterns.serverTask)
-  async relay(@Payload(new ContractPipe(taskProblem, taskFields)) task: Task): Promise<Ack> {
+  async relay(@Payload(new ContractPipe(TASK)) task: Task): Promise<Ack> {
     try {
       return await this.toProcessor(task);
     } catch (error) {

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { RUN_ID_PATTERN } from '../../common/contracts/guards.js';
+import { RUN_ID_PATTERN } from '../../common/contracts/bounds.js';
 import type { SeriesPoints } from '../../common/recording/downsampled-series.js';
 import type { Percentiles } from '../../common/recording/log-histogram.js';
 import { plural } from '../../common/plural.js';

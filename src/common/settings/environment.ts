@@ -32,7 +32,7 @@ import {
   type Settings,
   type TransportName,
 } from './settings.js';
-import { BATCH_ENVELOPE_BYTES, MAX_BATCH_ITEMS, MAX_RESULT_BYTES } from '../contracts/guards.js';
+import { BATCH_ENVELOPE_BYTES, MAX_BATCH_ITEMS, MAX_RESULT_BYTES } from '../contracts/bounds.js';
 import { Doc } from './doc.decorator.js';
 
 const csv = ({ value }: { value: unknown }): unknown =>

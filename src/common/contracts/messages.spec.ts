@@ -1,13 +1,20 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Result, SaverStatusQuery, Task } from './messages.js';
+import { MAX_BATCH_ITEMS } from './bounds.js';
 import {
-  batchProblem,
-  MAX_BATCH_ITEMS,
-  reportQueryProblem,
-  resultProblem,
-  statusQueryProblem,
-  taskProblem,
-} from './guards.js';
+  batchOf,
+  RESULT,
+  SAVER_REPORT_QUERY,
+  SAVER_STATUS_QUERY,
+  TASK,
+  type Result,
+  type SaverStatusQuery,
+  type Task,
+} from './messages.js';
+
+const taskProblem = (value: unknown) => TASK.problem(value);
+const resultProblem = (value: unknown) => RESULT.problem(value);
+const statusQueryProblem = (value: unknown) => SAVER_STATUS_QUERY.problem(value);
+const reportQueryProblem = (value: unknown) => SAVER_REPORT_QUERY.problem(value);
 
 const task: Task = {
   runId: 'r-1',
@@ -23,7 +30,7 @@ const result: Result = { ...task, processedAt: 1_700_000_000_500, delayMs: 1500,
 const query: SaverStatusQuery = { runId: 'r-1', total: 10, missingLimit: 100_000 };
 const MB10 = 'x'.repeat(10 * 1024 * 1024);
 
-describe('contract guards', () => {
+describe('message contracts: guards', () => {
   it('accept what the client, processor and run monitor make', () => {
     expect(taskProblem(task)).toBeUndefined();
     expect(taskProblem({ ...task, value: 0, delayRange: 0 })).toBeUndefined();
@@ -84,7 +91,7 @@ describe('contract guards', () => {
   });
 
   describe('batches', () => {
-    const tasks = batchProblem(taskProblem);
+    const tasks = (value: unknown) => batchOf(TASK).problem(value);
 
     it('accepts 1..MAX_BATCH_ITEMS valid items', () => {
       expect(tasks({ items: [task] })).toBeUndefined();
@@ -105,5 +112,41 @@ describe('contract guards', () => {
         'items[1]: seq must be an integer in 1..total',
       );
     });
+  });
+});
+
+describe('message contracts: types and copies from one declaration', () => {
+  it('copy the contract fields only, in the contract order, leaving out an absent optional one', () => {
+    const extra = { ...result, colour: 'red', seq: 3 } as unknown as Result;
+    expect(Object.keys(RESULT.fields(extra))).toEqual([
+      'runId',
+      'seq',
+      'total',
+      'conn',
+      'idx',
+      'value',
+      'sentAt',
+      'delayRange',
+      'processedAt',
+      'delayMs',
+      'processor',
+    ]);
+    expect(TASK.fields(result)).toEqual(task);
+    expect(SAVER_STATUS_QUERY.fields({ runId: 'r', total: 1 })).toEqual({ runId: 'r', total: 1 });
+    expect(SAVER_STATUS_QUERY.fields(query)).toEqual(query);
+    expect(batchOf(TASK).fields({ items: [extra] })).toEqual({ items: [task] });
+  });
+
+  it('check a field after the fields its bound reads, whatever their order', () => {
+    // `seq` comes before `total` in a task, but is checked after it: the broken field is named.
+    expect(taskProblem({ ...task, total: 'many', seq: 3 })).toBe(
+      'total must be an integer in 1..10000000',
+    );
+  });
+
+  it('say what is not an object, with its article', () => {
+    expect(taskProblem(7)).toBe('a task must be an object');
+    expect(resultProblem(null)).toBe('a result must be an object');
+    expect(reportQueryProblem('r-1')).toBe('a report query must be an object');
   });
 });
