@@ -5,10 +5,16 @@ import {
   type MqttOptions,
   type OutgoingResponse,
   type ReadPacket,
+  type MsPattern,
+  type WritePacket,
 } from '@nestjs/microservices';
 import { withDirectReplies } from './direct-replies.js';
 import { withExactPatterns } from './exact-patterns.js';
-import { ReplyKey, replyChannelOf } from './private-replies.js';
+import { ReplyKey, replyChannelOf, SharedReplies } from './private-replies.js';
+
+interface MqttSubscriber {
+  subscribeAsync(topic: string): Promise<unknown>;
+}
 
 /** What a listener publishes its replies with (Nest types the MQTT client as any). */
 interface Publisher {
@@ -52,9 +58,29 @@ export class SharedSubscriptionMqttServer extends withDirectReplies(withExactPat
  */
 export class StickyReplyMqttClient extends ClientMqtt {
   private readonly replies = new ReplyKey();
+  // Nest's own listener answers on the shared topic (see `ReconnectingRedisClient`).
+  private readonly sharedReplies = new SharedReplies((topic) =>
+    (this.mqttClient as MqttSubscriber | null)?.subscribeAsync(topic),
+  );
 
   override getResponsePattern(pattern: string): string {
-    return this.replies.channel(super.getResponsePattern(pattern), '/');
+    return this.replies.channel(this.sharedResponsePattern(pattern), '/');
+  }
+
+  override publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    this.sharedReplies.listen(
+      this.sharedResponsePattern(this.normalizePattern(packet.pattern as MsPattern)),
+    );
+    return super.publish(packet, callback);
+  }
+
+  override async close(): Promise<void> {
+    this.sharedReplies.forget();
+    await super.close();
+  }
+
+  private sharedResponsePattern(pattern: string): string {
+    return super.getResponsePattern(pattern);
   }
 
   protected override assignPacketId(packet: ReadPacket): ReadPacket & { id: string } {

@@ -30,6 +30,29 @@ export class ReplyKey {
   }
 }
 
+/**
+ * The shared reply channels a client listens on besides its own, for a listener that is Nest's
+ * (it answers every client there). Subscribed once per channel and kept while connected.
+ */
+export class SharedReplies {
+  private readonly listening = new Set<string>();
+
+  constructor(private readonly subscribe: (channel: string) => unknown) {}
+
+  listen(channel: string): void {
+    if (this.listening.has(channel)) return;
+    this.listening.add(channel);
+    // Before the request's own subscription: the broker takes them in order, so both are in place
+    // before the request leaves.
+    void Promise.resolve(this.subscribe(channel)).catch(() => this.listening.delete(channel));
+  }
+
+  /** The connection closed: its subscriptions are gone. */
+  forget(): void {
+    this.listening.clear();
+  }
+}
+
 const KEY_END = '~';
 const KEY = /^[A-Za-z0-9_-]{1,32}$/;
 

@@ -5,10 +5,12 @@ import {
   type ReadPacket,
   type RedisContext,
   type RedisOptions,
+  type MsPattern,
+  type WritePacket,
 } from '@nestjs/microservices';
 import { withDirectReplies } from './direct-replies.js';
 import { withExactPatterns } from './exact-patterns.js';
-import { ReplyKey, replyChannelOf } from './private-replies.js';
+import { ReplyKey, replyChannelOf, SharedReplies } from './private-replies.js';
 
 /** What a listener publishes its replies with (Nest types the ioredis connection as any). */
 interface Publisher {
@@ -41,12 +43,30 @@ export class RedisServer extends withDirectReplies(withExactPatterns(ServerRedis
   }
 }
 
-/** Nest's Redis client, reconnecting for ever like `RedisServer`, its replies on its own channel. */
+/**
+ * Nest's Redis client, reconnecting for ever like `RedisServer`, its replies on its own channel.
+ * It listens on the shared reply channel too, where Nest's own listener answers (our listeners
+ * answer it on its own channel, so the shared one stays quiet and costs nothing).
+ */
 export class ReconnectingRedisClient extends ClientRedis {
   private readonly replies = new ReplyKey();
+  private readonly sharedReplies = new SharedReplies((channel) =>
+    (this.subClient as Subscriber | null)?.subscribe(channel),
+  );
 
   override getReplyPattern(pattern: string): string {
-    return this.replies.channel(super.getReplyPattern(pattern), '.');
+    return this.replies.channel(this.sharedReplyPattern(pattern), '.');
+  }
+
+  override publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    this.sharedReplies.listen(
+      this.sharedReplyPattern(this.normalizePattern(packet.pattern as MsPattern)),
+    );
+    return super.publish(packet, callback);
+  }
+
+  private sharedReplyPattern(pattern: string): string {
+    return super.getReplyPattern(pattern);
   }
 
   protected override assignPacketId(packet: ReadPacket): ReadPacket & { id: string } {
@@ -59,8 +79,13 @@ export class ReconnectingRedisClient extends ClientRedis {
 
   /** As `RedisServer.close`: a connection that fails to quit leaves none open behind it. */
   override async close(): Promise<void> {
+    this.sharedReplies.forget();
     await super.close().catch(() => disconnect(this.pubClient, this.subClient));
   }
+}
+
+interface Subscriber {
+  subscribe(channel: string): unknown;
 }
 
 /** Drops Redis connections at once, whatever state they are in. */
