@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { assertBrokerUp, givenBrokerUrls, resetBroker } from '../support/brokers.js';
 import { closeAll } from '../support/close-all.js';
 import { freePort } from '../support/free-port.js';
+import { rawExchange } from '../support/raw-exchange.js';
 import { testEnvironment } from '../support/test-system.js';
 
 /**
@@ -153,6 +154,8 @@ const TRANSPORTS: TransportName[] = ['tcp', 'nats', 'rmq', 'redis', 'mqtt'];
 describe.each(TRANSPORTS)('%s: our server and client behave as Nest’s own', (transport) => {
   let settings: Settings;
   const outcomes = new Map<string, Outcome[]>();
+  /** By listener: the raw replies to each request, as `rawExchange` read them off the wire. */
+  const wire = new Map<string, string[][]>();
 
   beforeAll(async () => {
     if (transport !== 'tcp') {
@@ -178,6 +181,10 @@ describe.each(TRANSPORTS)('%s: our server and client behave as Nest’s own', (t
           logger: false,
         });
         await server.listen();
+        const raw: string[][] = [];
+        for (const [pattern, data] of REQUESTS)
+          raw.push(await rawExchange(settings, pattern, data));
+        wire.set(serverName, raw);
         for (const [clientName, clientOptionsOf] of Object.entries(clients)) {
           const client = ClientProxyFactory.create(clientOptionsOf);
           opened.push(client);
@@ -201,6 +208,15 @@ describe.each(TRANSPORTS)('%s: our server and client behave as Nest’s own', (t
     const nestToNest = outcomes.get('nest client → nest server');
     expect(nestToNest).toHaveLength(REQUESTS.length);
     for (const [pair, seen] of outcomes) expect({ pair, seen }).toEqual({ pair, seen: nestToNest });
+  });
+
+  it('writes the same bytes on the wire as Nest’s server, for every request', () => {
+    const nest = wire.get('nest') ?? [];
+    // Nest's server answered each request (a stream of three values in three replies).
+    expect(nest.map((replies) => replies.length)).toEqual([1, 1, 1, 3, 1, 1, 1, 1]);
+    REQUESTS.forEach(([pattern], at) =>
+      expect({ pattern, ours: wire.get('ours')?.[at] }).toEqual({ pattern, ours: nest[at] }),
+    );
   });
 
   it('has what a caller relies on: values, streams in order, errors as thrown', () => {
