@@ -20,8 +20,8 @@ import { nestLoggerOver, requestLogging } from './common/logging/nest-logger.js'
 import type { ModuleName, PeerRole, Settings } from './common/settings/settings.js';
 import { SettingsModule } from './common/settings/settings.module.js';
 import { ThrottledRpcExceptionFilter } from './common/throttled-rpc-exception.filter.js';
-import { BrokerAckInterceptor } from './common/transport/broker-ack.interceptor.js';
-import { assertSoleConsumer } from './common/transport/sole-consumer.js';
+import { BrokerAckInterceptor } from './common/transport/rmq/broker-ack.interceptor.js';
+import { assertSoleConsumer } from './common/transport/redis/sole-consumer.js';
 import {
   acknowledgesWhenDone,
   describeListener,

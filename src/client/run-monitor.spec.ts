@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import type { SaverStatus, Task } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
 import { loadSettings } from '../common/settings/environment.js';
-import { PeerUnreachableError, type PeerLink } from '../common/transport/peer-link.js';
+import { PeerUnreachableError, type PeerLink } from '../common/delivery/peer-link.js';
 import { RunMonitor } from './run-monitor.js';
 import { isFinal, Run } from './run.js';
 import { RunConnections, type TaskSender } from './task-sender.js';

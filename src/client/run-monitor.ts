@@ -7,8 +7,8 @@ import { describeError } from '../common/describe-error.js';
 import type { Settings } from '../common/settings/settings.js';
 import { SETTINGS } from '../common/settings/settings.module.js';
 import { ThrottledLog } from '../common/throttled-log.js';
-import { InjectPeerLink } from '../common/transport/peer-link.provider.js';
-import type { PeerLink } from '../common/transport/peer-link.js';
+import { InjectPeerLink } from '../common/delivery/peer-link.provider.js';
+import type { PeerLink } from '../common/delivery/peer-link.js';
 import type { Run } from './run.js';
 import { TaskSender, type RunConnections } from './task-sender.js';
 

@@ -10,8 +10,8 @@ import {
   requestWithRetry,
   sendPolicy,
   type RetryPolicy,
-} from '../common/transport/request-with-retry.js';
-import { greet } from '../common/transport/connection-greeting.js';
+} from '../common/delivery/request-with-retry.js';
+import { greet } from '../common/delivery/connection-greeting.js';
 import { clientOptions, describePeer } from '../common/transport/transport-options.js';
 import { RunJournal } from './journal/run-journal.js';
 import type { Run } from './run.js';

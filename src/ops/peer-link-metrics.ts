@@ -1,5 +1,5 @@
 import type { ModuleName } from '../common/settings/settings.js';
-import type { PeerLink } from '../common/transport/peer-link.js';
+import type { PeerLink } from '../common/delivery/peer-link.js';
 import type { PipelineMetrics } from './pipeline-metrics.js';
 
 /** Counts a link's requests pending and its messages, and times its answers; the function answered stops it. */

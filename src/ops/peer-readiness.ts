@@ -2,7 +2,7 @@ import type { PingAnswer } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
 import { describeError } from '../common/describe-error.js';
 import type { PeerRole } from '../common/settings/settings.js';
-import { PeerUnreachableError, type PeerLink } from '../common/transport/peer-link.js';
+import { PeerUnreachableError, type PeerLink } from '../common/delivery/peer-link.js';
 import type { Readiness } from './readiness-checks.js';
 
 /** A ping waits this long: a peer slower than that is not ready, whatever the request timeout. */

@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { InjectPeerLink } from '../common/transport/peer-link.provider.js';
-import type { PeerLink } from '../common/transport/peer-link.js';
+import { InjectPeerLink } from '../common/delivery/peer-link.provider.js';
+import type { PeerLink } from '../common/delivery/peer-link.js';
 import { peerLinkMetrics } from '../ops/peer-link-metrics.js';
 import { pingPeer } from '../ops/peer-readiness.js';
 import { PipelineMetrics, TASK_REFUSALS } from '../ops/pipeline-metrics.js';

@@ -13,8 +13,8 @@ import {
   type Task,
 } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
-import { answerEach } from '../common/transport/batch-answers.js';
-import { BrokerSettlement } from '../common/transport/broker-settlement.js';
+import { answerEach } from '../common/delivery/batch-answers.js';
+import { BrokerSettlement } from '../common/transport/rmq/broker-settlement.js';
 import { ProcessorService } from './processor.service.js';
 
 /**

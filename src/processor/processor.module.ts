@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { BrokerSettlement } from '../common/transport/broker-settlement.js';
-import { provideHop } from '../common/transport/hops.js';
+import { BrokerSettlement } from '../common/transport/rmq/broker-settlement.js';
+import { provideHop } from '../common/delivery/hops.js';
 import { ProcessorController } from './processor.controller.js';
 import { ProcessorOps } from './processor-ops.js';
 import { ProcessorService } from './processor.service.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Result, ResultReceipt, Task } from '../common/contracts/messages.js';
 import { loadSettings } from '../common/settings/environment.js';
-import type { ItemSend } from '../common/transport/peer-link.js';
+import type { ItemSend } from '../common/delivery/peer-link.js';
 import { ProcessorService } from './processor.service.js';
 
 const task = (seq: number, delayRange = 0): Task => ({

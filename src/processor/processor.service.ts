@@ -16,9 +16,9 @@ import { describeError } from '../common/describe-error.js';
 import type { Settings } from '../common/settings/settings.js';
 import { SETTINGS } from '../common/settings/settings.module.js';
 import { ThrottledLog } from '../common/throttled-log.js';
-import { InjectHop } from '../common/transport/hops.js';
-import type { ItemSend } from '../common/transport/peer-link.js';
-import { isHandlerError, isRetryableRefusal, refuseForNow } from '../common/transport/refusal.js';
+import { InjectHop } from '../common/delivery/hops.js';
+import type { ItemSend } from '../common/delivery/peer-link.js';
+import { isHandlerError, isRetryableRefusal, refuseForNow } from '../common/delivery/refusal.js';
 import type { TaskRefusal } from '../ops/pipeline-metrics.js';
 import { DueQueue } from './due-queue.js';
 

@@ -22,7 +22,7 @@ import { Patterns } from '../common/contracts/patterns.js';
 import { INSTANCE_ID } from '../common/instance-id.js';
 import type { Settings } from '../common/settings/settings.js';
 import { SETTINGS } from '../common/settings/settings.module.js';
-import { answerEach } from '../common/transport/batch-answers.js';
+import { answerEach } from '../common/delivery/batch-answers.js';
 import { outputDirProblem } from './output-dir.js';
 import { SaverReportRecorder } from './report/saver-report-recorder.js';
 import { SaverService } from './saver.service.js';

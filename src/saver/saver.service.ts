@@ -18,7 +18,7 @@ import { SETTINGS } from '../common/settings/settings.module.js';
 import { describeError } from '../common/describe-error.js';
 import { plural } from '../common/plural.js';
 import { ThrottledLog } from '../common/throttled-log.js';
-import { refuseForNow } from '../common/transport/refusal.js';
+import { refuseForNow } from '../common/delivery/refusal.js';
 import type { ResultRefusal } from '../ops/pipeline-metrics.js';
 import { HeldResults } from './held-results.js';
 import { toLine } from './result-line.js';

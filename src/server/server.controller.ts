@@ -4,9 +4,9 @@ import { ContractPipe } from '../common/contracts/contract.pipe.js';
 import { TASK, type Ack, type PingAnswer, type Task } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
 import { INSTANCE_ID } from '../common/instance-id.js';
-import { InjectHop } from '../common/transport/hops.js';
-import { PeerUnreachableError, type ItemSend } from '../common/transport/peer-link.js';
-import { isHandlerError, upstreamUnreachable } from '../common/transport/refusal.js';
+import { InjectHop } from '../common/delivery/hops.js';
+import { PeerUnreachableError, type ItemSend } from '../common/delivery/peer-link.js';
+import { isHandlerError, upstreamUnreachable } from '../common/delivery/refusal.js';
 
 @Controller()
 export class ServerController {

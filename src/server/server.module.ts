@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { provideHop } from '../common/transport/hops.js';
+import { provideHop } from '../common/delivery/hops.js';
 import { ServerController } from './server.controller.js';
 import { ServerOps } from './server-ops.js';
 

@@ -9,13 +9,16 @@ import { firstValueFrom, type Observable } from 'rxjs';
 import {
   SharedSubscriptionMqttServer,
   StickyReplyMqttClient,
-} from '../../src/common/transport/mqtt-transport.js';
-import { MuxedInboxNatsClient, NatsServer } from '../../src/common/transport/nats-transport.js';
+} from '../../src/common/transport/mqtt/mqtt-transport.js';
+import {
+  MuxedInboxNatsClient,
+  NatsServer,
+} from '../../src/common/transport/nats/nats-transport.js';
 import {
   ReconnectingRedisClient,
   RedisServer,
   redisOptions,
-} from '../../src/common/transport/redis-transport.js';
+} from '../../src/common/transport/redis/redis-transport.js';
 import { assertBrokerUp } from '../support/brokers.js';
 import { eventually } from '../support/sse.js';
 import { closeAll } from '../support/close-all.js';

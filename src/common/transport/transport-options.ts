@@ -4,14 +4,14 @@ import type {
   MicroserviceOptions,
 } from '@nestjs/microservices';
 import type { PeerRole, Settings } from '../settings/settings.js';
-import { framedSocketClass } from './framed-json-socket.js';
-import { GuardedTcpServer } from './guarded-tcp-server.js';
-import { LocalClient, LocalServer } from './local-transport.js';
-import { MuxedInboxNatsClient, NatsServer } from './nats-transport.js';
-import { SharedSubscriptionMqttServer, StickyReplyMqttClient } from './mqtt-transport.js';
-import { rmqClientOptions, RmqServer } from './rmq-transport.js';
-import { ReconnectingRedisClient, RedisServer, redisOptions } from './redis-transport.js';
-import { ThrottledTcpClient } from './tcp-client.js';
+import { framedSocketClass } from './tcp/framed-json-socket.js';
+import { GuardedTcpServer } from './tcp/guarded-tcp-server.js';
+import { LocalClient, LocalServer } from './local/local-transport.js';
+import { MuxedInboxNatsClient, NatsServer } from './nats/nats-transport.js';
+import { SharedSubscriptionMqttServer, StickyReplyMqttClient } from './mqtt/mqtt-transport.js';
+import { rmqClientOptions, RmqServer } from './rmq/rmq-transport.js';
+import { ReconnectingRedisClient, RedisServer, redisOptions } from './redis/redis-transport.js';
+import { ThrottledTcpClient } from './tcp/tcp-client.js';
 
 /**
  * The one place that knows the transport: turns (settings, role) into the options of a Nest

@@ -11,7 +11,7 @@ import {
   withRetry,
   type RetryPolicy,
 } from './request-with-retry.js';
-import { clientOptions, describePeer } from './transport-options.js';
+import { clientOptions, describePeer } from '../transport/transport-options.js';
 
 /** Sends one item through a batching link: its own answer, or its own error. */
 export type ItemSend<I, A> = (item: I, signal?: AbortSignal) => Promise<A>;

@@ -5,7 +5,7 @@ import { MaxPacketLengthExceededException } from '@nestjs/microservices/errors/m
 import { MaxSendBufferSizeExceededException } from '@nestjs/microservices/errors/max-send-buffer-size-exceeded.exception.js';
 import type { Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
-import { briefly } from '../briefly.js';
+import { briefly } from '../../briefly.js';
 import { FrameDecoder } from './frame-decoder.js';
 
 /** What one end of a TCP connection accepts from the other. */

@@ -11,11 +11,11 @@ import {
   type WritePacket,
 } from '@nestjs/microservices';
 import type { Observable } from 'rxjs';
-import { describeError } from '../describe-error.js';
-import type { PeerRole } from '../settings/settings.js';
-import { ThrottledLog } from '../throttled-log.js';
-import { withDirectReplies } from './direct-replies.js';
-import { withExactPatterns } from './exact-patterns.js';
+import { describeError } from '../../describe-error.js';
+import type { PeerRole } from '../../settings/settings.js';
+import { ThrottledLog } from '../../throttled-log.js';
+import { withDirectReplies } from '../nest-seam/direct-replies.js';
+import { withExactPatterns } from '../nest-seam/exact-patterns.js';
 
 /**
  * Makes every channel of `manager` a plain channel, without publisher confirms. Nest creates its

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { concat, from, ignoreElements, map, of, type Observable } from 'rxjs';
-import type { Settings } from '../settings/settings.js';
-import { SETTINGS } from '../settings/settings.module.js';
-import { acknowledgesToBroker } from './transport-options.js';
+import type { Settings } from '../../settings/settings.js';
+import { SETTINGS } from '../../settings/settings.module.js';
+import { acknowledgesToBroker } from '../transport-options.js';
 
 /**
  * When a message may leave the broker. A handler answers as soon as it can; where the broker

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { isObservable, lastValueFrom, toArray, type Observable } from 'rxjs';
-import { loadSettings } from '../settings/environment.js';
+import { loadSettings } from '../../settings/environment.js';
 import { BrokerSettlement } from './broker-settlement.js';
 
 const answer = { answers: [{ ok: 'Ok' }] };

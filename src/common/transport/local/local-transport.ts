@@ -7,7 +7,7 @@ import {
   type ReadPacket,
   type WritePacket,
 } from '@nestjs/microservices';
-import type { PeerRole } from '../settings/settings.js';
+import type { PeerRole } from '../../settings/settings.js';
 
 /** The listeners of this process, by role: what `TRANSPORT=local` calls instead of a socket. */
 const listeners = new Map<PeerRole, LocalServer>();

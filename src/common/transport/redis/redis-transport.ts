@@ -8,9 +8,9 @@ import {
   type MsPattern,
   type WritePacket,
 } from '@nestjs/microservices';
-import { withDirectReplies } from './direct-replies.js';
-import { withExactPatterns } from './exact-patterns.js';
-import { ReplyKey, replyChannelOf, SharedReplies } from './private-replies.js';
+import { withDirectReplies } from '../nest-seam/direct-replies.js';
+import { withExactPatterns } from '../nest-seam/exact-patterns.js';
+import { ReplyKey, replyChannelOf, SharedReplies } from '../private-replies.js';
 
 /** What a listener publishes its replies with (Nest types the ioredis connection as any). */
 interface Publisher {

@@ -7,10 +7,10 @@ import {
 } from '@nestjs/microservices';
 import { InvalidTcpDataReceptionException } from '@nestjs/microservices/errors/invalid-tcp-data-reception.exception.js';
 import type { Server as NetServer, Socket } from 'node:net';
-import { briefly } from '../briefly.js';
-import { ThrottledLog } from '../throttled-log.js';
-import { withDirectReplies } from './direct-replies.js';
-import { withExactPatterns } from './exact-patterns.js';
+import { briefly } from '../../briefly.js';
+import { ThrottledLog } from '../../throttled-log.js';
+import { withDirectReplies } from '../nest-seam/direct-replies.js';
+import { withExactPatterns } from '../nest-seam/exact-patterns.js';
 
 export type GuardedTcpOptions = Required<TcpOptions>['options'] & {
   /** Open connections this listener keeps; more are closed as they come. */

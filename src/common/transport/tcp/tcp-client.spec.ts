@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { CapturedLogs } from '../../../test/support/captured-logs.js';
+import { CapturedLogs } from '../../../../test/support/captured-logs.js';
 import { ThrottledTcpClient } from './tcp-client.js';
 
 describe('ThrottledTcpClient', () => {

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { Patterns } from '../contracts/patterns.js';
-import type { PeerRole, Settings } from '../settings/settings.js';
-import { sharesWorkBetweenReplicas } from './transport-options.js';
+import { Patterns } from '../../contracts/patterns.js';
+import type { PeerRole, Settings } from '../../settings/settings.js';
+import { sharesWorkBetweenReplicas } from '../transport-options.js';
 
 /** The request channel each role listens on. */
 const REQUEST_CHANNEL: Record<PeerRole, string> = {

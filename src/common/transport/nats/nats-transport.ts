@@ -7,8 +7,8 @@ import {
   type WritePacket,
 } from '@nestjs/microservices';
 import { EmptyResponseException } from '@nestjs/microservices/errors/empty-response.exception.js';
-import { withDirectReplies } from './direct-replies.js';
-import { withExactPatterns } from './exact-patterns.js';
+import { withDirectReplies } from '../nest-seam/direct-replies.js';
+import { withExactPatterns } from '../nest-seam/exact-patterns.js';
 
 /** Nest's NATS listener with the exact-pattern fast path and direct replies. */
 export const NatsServer = withDirectReplies(withExactPatterns(ServerNats));

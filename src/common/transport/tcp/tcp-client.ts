@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ClientTCP } from '@nestjs/microservices';
-import { briefly } from '../briefly.js';
-import { ThrottledLog } from '../throttled-log.js';
+import { briefly } from '../../briefly.js';
+import { ThrottledLog } from '../../throttled-log.js';
 
 /** One throttle for every TCP client of the process: a peer that goes away resets all of them at once. */
 const connectionErrors = new ThrottledLog(new Logger('TcpClient'), 'warn');
