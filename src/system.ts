@@ -18,6 +18,7 @@ import { fastifyWithRoutes } from './common/http/http-adapter.js';
 import { ServedRoutes } from './common/http/served-routes.js';
 import { nestLoggerOver, requestLogging } from './common/logging/nest-logger.js';
 import type { ModuleName, PeerRole, Settings } from './common/settings/settings.js';
+import { openExposures } from './common/settings/open-exposures.js';
 import { SettingsModule } from './common/settings/settings.module.js';
 import { ThrottledRpcExceptionFilter } from './common/throttled-rpc-exception.filter.js';
 import { BrokerAckInterceptor } from './common/transport/rmq/broker-ack.interceptor.js';
@@ -182,6 +183,7 @@ export async function startSystem(
   }
   const listening = describeListening(current);
   logger.log(`listening: ${listening}`);
+  for (const open of openExposures(current)) logger.warn(`open: ${open}`);
   const get = <T>(module: ModuleName, type: Type<T>): T | undefined =>
     started.find((app) => app.module === module)?.get(type, { strict: false });
   return { settings: current, listening, routes: ops.routes, close, get };
@@ -224,7 +226,7 @@ async function startClient(
     { logger: logging.logger, abortOnError: false },
   );
   started.push(startedModule('client', app));
-  serveOpenApi(app, docsUi);
+  serveOpenApi(app, docsUi, settings.access);
   await app.listen(settings.clientPort, settings.listenHost);
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { ...settings, clientPort: port };

@@ -47,7 +47,11 @@ export type ProgressMessage =
 export class PipelineApi {
   readonly baseUrl: string;
 
-  constructor(url: string) {
+  constructor(
+    url: string,
+    /** API_TOKEN, sent as `Authorization: Bearer …` with every request. */
+    private readonly token?: string,
+  ) {
     this.baseUrl = url.replace(/\/+$/, '');
   }
 
@@ -113,7 +117,10 @@ export class PipelineApi {
 
   private async fetch(path: string, signal?: AbortSignal): Promise<Response> {
     try {
-      return await fetch(`${this.baseUrl}${path}`, { signal });
+      return await fetch(`${this.baseUrl}${path}`, {
+        signal,
+        ...(this.token === undefined ? {} : { headers: { authorization: `Bearer ${this.token}` } }),
+      });
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       throw new ApiError(

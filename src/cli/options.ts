@@ -1,12 +1,22 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { PipelineApi } from './api.js';
 import type { FollowOptions } from './follow.js';
 import { metricsHelp } from './metrics.js';
 import { parseThreshold, ThresholdSyntaxError, type Threshold } from './thresholds.js';
 
 export const DEFAULT_URL = process.env.ORDERED_PIPELINE_URL ?? 'http://127.0.0.1:5000';
 
-export interface FollowFlags {
+/** Where the API is, and the token it may ask for. */
+export interface ApiFlags {
   readonly url: string;
+  readonly token?: string;
+}
+
+/** The API the flags name; the token from `--token`, else ORDERED_PIPELINE_TOKEN. */
+export const apiOf = (flags: ApiFlags): PipelineApi =>
+  new PipelineApi(flags.url, flags.token ?? process.env.ORDERED_PIPELINE_TOKEN);
+
+export interface FollowFlags extends ApiFlags {
   readonly threshold?: Threshold[];
   readonly json?: boolean;
   readonly progressEvery: number;
@@ -35,7 +45,9 @@ function threshold(text: string, earlier: Threshold[] = []): Threshold[] {
 }
 
 export const withUrl = (command: Command): Command =>
-  command.option('-u, --url <url>', 'the client HTTP API (or ORDERED_PIPELINE_URL)', DEFAULT_URL);
+  command
+    .option('-u, --url <url>', 'the client HTTP API (or ORDERED_PIPELINE_URL)', DEFAULT_URL)
+    .option('--token <token>', "the API's bearer token, API_TOKEN (or ORDERED_PIPELINE_TOKEN)");
 
 export const withFollowOptions = (command: Command): Command =>
   command

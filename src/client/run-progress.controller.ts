@@ -6,6 +6,7 @@ import {
   Sse,
   UseFilters,
   type MessageEvent,
+  UseGuards,
 } from '@nestjs/common';
 import {
   ApiHeader,
@@ -23,9 +24,11 @@ import { EventsOverException, EventsOverFilter } from './progress/events-over.fi
 import { ProgressStream } from './progress/progress-stream.js';
 import { isFinal } from './run.js';
 import { RunsService } from './runs.service.js';
+import { ApiTokenGuard } from './api-token.guard.js';
 
 @ApiTags('runs')
 @Controller()
+@UseGuards(ApiTokenGuard)
 @UseFilters(EventsOverFilter)
 export class RunProgressController {
   constructor(

@@ -1,4 +1,14 @@
-import { Controller, Get, Header, HttpStatus, NotFoundException, Param, Res } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Header,
+  HttpStatus,
+  NotFoundException,
+  Param,
+  Res,
+  UseGuards,
+  Query,
+} from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
@@ -9,6 +19,8 @@ import { RunReportDto } from './report/run-report.dto.js';
 import type { RunReport } from './report/run-report.js';
 import { RunReports } from './report/run-reports.js';
 import { RunsService } from './runs.service.js';
+import { TOKEN_QUERY } from '../common/http/bearer-token.js';
+import { ApiTokenGuard } from './api-token.guard.js';
 
 const runIdParam = { name: 'runId', description: 'As `runId` in a run view.' };
 const NO_SUCH_RUN = { [HttpStatus.NOT_FOUND]: 'No such run (or no longer remembered).' };
@@ -25,6 +37,7 @@ export class RunReportController {
 
   /** One page with the run's summary and charts; its data comes from `report.json`. */
   @Get('runs/:runId/report')
+  @UseGuards(ApiTokenGuard)
   @Header('Content-Type', 'text/html; charset=utf-8')
   @Header('Content-Security-Policy', REPORT_PAGE_CSP)
   @ApiOperation({ summary: "A run's report page (HTML)" })
@@ -36,12 +49,13 @@ export class RunReportController {
     content: { 'text/html': { schema: { type: 'string' } } },
   })
   @ApiErrors(NO_SUCH_RUN)
-  page(@Param('runId') runId: string): string {
-    return reportPage(knownRun(this.runs, runId).runId);
+  page(@Param('runId') runId: string, @Query(TOKEN_QUERY) token?: string): string {
+    return reportPage(knownRun(this.runs, runId).runId, token);
   }
 
   /** What the report page draws: bounded whatever the run's size (at most a few thousand points). */
   @Get('runs/:runId/report.json')
+  @UseGuards(ApiTokenGuard)
   @ApiOperation({ summary: "A run's report data" })
   @ApiParam(runIdParam)
   @ApiOkResponse({

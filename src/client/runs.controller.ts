@@ -11,6 +11,7 @@ import {
   Post,
   Query,
   Res,
+  UseGuards,
 } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
@@ -31,6 +32,7 @@ import { RunViewDto } from './run-view.dto.js';
 import { ClientStoppingException } from './retry-later.js';
 import { RunsService } from './runs.service.js';
 import { START_RUN_BODY, StartRunDto } from './start-run.dto.js';
+import { ApiTokenGuard } from './api-token.guard.js';
 
 const START_ERRORS = {
   [HttpStatus.BAD_REQUEST]: 'A parameter is unknown, or not a plain decimal within its bounds.',
@@ -75,6 +77,7 @@ const runIdParam = ApiParam({
 
 @ApiTags('runs')
 @Controller()
+@UseGuards(ApiTokenGuard)
 export class RunsController {
   constructor(private readonly runs: RunsService) {}
 

@@ -1,4 +1,5 @@
 import {
+  Inject,
   Injectable,
   Logger,
   type BeforeApplicationShutdown,
@@ -6,7 +7,10 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BearerToken, givenToken } from '../common/http/bearer-token.js';
 import { EarlyAnswers } from '../common/http/early-answers.js';
+import type { Settings } from '../common/settings/settings.js';
+import { SETTINGS } from '../common/settings/settings.module.js';
 import { ThrottledLog } from '../common/throttled-log.js';
 import { PipelineMetrics } from '../ops/pipeline-metrics.js';
 import { RefusalPacer } from './refusal-pacer.js';
@@ -38,18 +42,25 @@ export class StartRefusal implements OnModuleInit, BeforeApplicationShutdown {
   private readonly refusals = new ThrottledLog(new Logger(StartRefusal.name), 'warn', 10_000);
   private readonly pacer = new RefusalPacer(PROMPT_REFUSALS_PER_SECOND, HELD_REFUSALS_MAX);
 
+  /** With API_TOKEN: only a caller who gives it learns the queue is full (the others get 401). */
+  private readonly token?: BearerToken;
+
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly runs: RunsService,
     private readonly metrics: PipelineMetrics,
-  ) {}
+    @Inject(SETTINGS) settings: Settings,
+  ) {
+    const { apiToken } = settings.access;
+    if (apiToken !== undefined) this.token = new BearerToken(apiToken, 'API_TOKEN');
+  }
 
   onModuleInit(): void {
     const refused = this.metrics.runsRefused;
     const early = EarlyAnswers.of(this.adapterHost.httpAdapter.getInstance<FastifyInstance>());
     early.add((request, reply) => {
       const refusal = startsRun(request) ? this.runs.refusalForAnyRun() : undefined;
-      if (!refusal) return false;
+      if (!refusal || (this.token && !this.token.accepts(givenToken(request)))) return false;
       refused.inc();
       this.refusals.report(`refused a run: ${refusal.message}`);
       this.pacer.pace(() => answer(reply, refusal));

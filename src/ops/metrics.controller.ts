@@ -1,11 +1,13 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Header, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Registry } from 'prom-client';
+import { MetricsTokenGuard } from './metrics-token.guard.js';
 import { nodeMetrics } from './node-metrics.js';
 import { PipelineMetrics } from './pipeline-metrics.js';
 
 @ApiTags('metrics')
 @Controller('metrics')
+@UseGuards(MetricsTokenGuard)
 export class MetricsController {
   constructor(private readonly metrics: PipelineMetrics) {}
 

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { PipelineApi } from '../api.js';
 import { follow } from '../follow.js';
 import {
   followOptionsOf,
@@ -8,6 +7,7 @@ import {
   withFollowOptions,
   withUrl,
   type FollowFlags,
+  apiOf,
 } from '../options.js';
 
 interface RunFlags extends FollowFlags {
@@ -40,7 +40,7 @@ export const runCommand = (done: (code: number) => void): Command =>
         ),
     ),
   ).action(async (flags: RunFlags) => {
-    const api = new PipelineApi(flags.url);
+    const api = apiOf(flags);
     const run = await api.startWhenAdmitted(flags, {
       forMs: flags.retryFor * 1000,
       onWait: (seconds, reason) =>

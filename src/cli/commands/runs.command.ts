@@ -1,9 +1,7 @@
 import { Command } from 'commander';
-import { PipelineApi } from '../api.js';
-import { positiveInt, withUrl } from '../options.js';
+import { positiveInt, withUrl, apiOf, type ApiFlags } from '../options.js';
 
-interface RunsFlags {
-  readonly url: string;
+interface RunsFlags extends ApiFlags {
   readonly limit: number;
   readonly json?: boolean;
 }
@@ -16,7 +14,7 @@ export const runsCommand = (done: (code: number) => void): Command =>
       .option('-l, --limit <n>', 'at most this many', positiveInt, 20)
       .option('--json', 'print the list as JSON'),
   ).action(async (flags: RunsFlags) => {
-    const list = await new PipelineApi(flags.url).list(flags.limit);
+    const list = await apiOf(flags).list(flags.limit);
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
     } else {

@@ -1,7 +1,12 @@
 import { Command } from 'commander';
-import { PipelineApi } from '../api.js';
 import { follow } from '../follow.js';
-import { followOptionsOf, withFollowOptions, withUrl, type FollowFlags } from '../options.js';
+import {
+  followOptionsOf,
+  withFollowOptions,
+  withUrl,
+  type FollowFlags,
+  apiOf,
+} from '../options.js';
 
 /** `watch <runId>`: follows a run that was started elsewhere. */
 export const watchCommand = (done: (code: number) => void): Command =>
@@ -12,5 +17,5 @@ export const watchCommand = (done: (code: number) => void): Command =>
         .argument('<runId>', 'the run to follow'),
     ),
   ).action(async (runId: string, flags: FollowFlags) => {
-    done(await follow(new PipelineApi(flags.url), runId, followOptionsOf(flags)));
+    done(await follow(apiOf(flags), runId, followOptionsOf(flags)));
   });

@@ -1,3 +1,5 @@
+import { TOKEN_QUERY } from '../../common/http/bearer-token.js';
+
 /** Where the report page's assets are served. */
 export const REPORT_ASSETS_PATH = '/report-assets';
 
@@ -13,8 +15,10 @@ const escapeHtml = (text: string): string =>
  * The report page of one run: a shell that loads uPlot and the page's script from this app;
  * the script reads `report.json` beside it and draws the summary and the charts.
  */
-export function reportPage(runId: string): string {
+export function reportPage(runId: string, token?: string): string {
   const id = escapeHtml(runId);
+  // A browser given the page with `?access_token=` (API_TOKEN set) reads its data with it too.
+  const data = `/runs/${id}/report.json${token === undefined ? '' : `?${TOKEN_QUERY}=${escapeHtml(encodeURIComponent(token))}`}`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -26,7 +30,7 @@ export function reportPage(runId: string): string {
 <link rel="stylesheet" href="${REPORT_ASSETS_PATH}/report.css">
 </head>
 <body>
-<main id="report" data-run-id="${id}" data-report-url="/runs/${id}/report.json">
+<main id="report" data-run-id="${id}" data-report-url="${data}">
 <h1>Run <code>${id}</code></h1>
 <p id="status">Loading…</p>
 <section id="summary"></section>

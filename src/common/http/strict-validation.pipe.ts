@@ -5,6 +5,7 @@ import {
   type Type,
 } from '@nestjs/common';
 import { getMetadataStorage } from 'class-validator';
+import { TOKEN_QUERY } from './bearer-token.js';
 
 /**
  * Nest's `ValidationPipe`, plus a check of every key that came in against the DTO's fields.
@@ -23,7 +24,8 @@ export class StrictValidationPipe extends ValidationPipe {
       return super.transform(value, metadata);
     const unknown = Reflect.ownKeys(value)
       .map(String)
-      .filter((key) => !fields.has(key));
+      // A browser's bearer token (`?access_token=`) is the guard's, not the DTO's.
+      .filter((key) => !fields.has(key) && !(metadata.type === 'query' && key === TOKEN_QUERY));
     // Only the DTO's own fields go on: a key such as `constructor` breaks class-transformer.
     const known = Object.fromEntries(
       Object.entries(value).filter(([key]) => fields.has(key)),

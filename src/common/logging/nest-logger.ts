@@ -11,6 +11,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import type { Logger as Pino } from 'pino';
 import { pinoHttp, type HttpLogger } from 'pino-http';
+import { TOKEN_QUERY } from '../http/bearer-token.js';
+
+/** A token given in a URL (`?access_token=`, for browsers) never reaches the log. */
+const withoutToken = (url: string): string =>
+  url.includes(`${TOKEN_QUERY}=`)
+    ? url.replace(new RegExp(`([?&]${TOKEN_QUERY}=)[^&]*`, 'g'), '$1***')
+    : url;
 
 /** Probes come every few seconds: logging each would bury the lines that matter. */
 const QUIET_PATHS = /^\/(health\/|metrics)/;
@@ -59,12 +66,12 @@ export const requestLogging = (pino: Pino): DynamicModule => ({
         },
         // One line that reads on its own: `GET /runs 200 (3 ms)`; JSON keeps the fields too.
         customSuccessMessage: (request, response, ms) =>
-          `${request.method} ${(request as { originalUrl?: string }).originalUrl ?? request.url} ${response.statusCode} (${Math.round(ms)} ms)`,
+          `${request.method} ${withoutToken((request as { originalUrl?: string }).originalUrl ?? request.url ?? '')} ${response.statusCode} (${Math.round(ms)} ms)`,
         // A request line says what was asked and answered, not every header.
         serializers: {
           req: (request: { method?: string; url?: string }) => ({
             method: request.method,
-            url: request.url,
+            url: request.url === undefined ? undefined : withoutToken(request.url),
           }),
           res: (response: { statusCode?: number }) => ({ statusCode: response.statusCode }),
         },

@@ -76,4 +76,20 @@ describe(loadSettings.name, () => {
       'RETRY_BASE_MS',
     );
   });
+
+  it('refuses a short API_TOKEN or METRICS_TOKEN without ever printing it', () => {
+    for (const name of ['API_TOKEN', 'METRICS_TOKEN']) {
+      try {
+        loadSettings({ [name]: 'short-secret' });
+        throw new Error('expected loadSettings to throw');
+      } catch (error) {
+        const { message } = error as InvalidSettingsError;
+        expect(message).toContain(name);
+        expect(message).toContain('a secret of 12 characters');
+        expect(message).not.toContain('short-secret');
+      }
+    }
+    expect(loadSettings({ API_TOKEN: 'x'.repeat(16) }).access.apiToken).toBe('x'.repeat(16));
+    expect(loadSettings({}).access).toEqual({ apiToken: undefined, metricsToken: undefined });
+  });
 });

@@ -7,6 +7,7 @@ import {
   IsInt,
   IsNotEmpty,
   IsOptional,
+  MinLength,
   IsString,
   IsUrl,
   Matches,
@@ -136,6 +137,22 @@ export class Environment {
   @IsString()
   @IsNotEmpty()
   OUTPUT_DIR = './data';
+
+  @Doc(
+    'a secret the HTTP API asks for on every route that starts, cancels or reads runs (`Authorization: Bearer …`, or `?access_token=` for a browser); 16 characters or more. Unset: the API is open. `/health/*` stays open',
+    { default: '(unset)' },
+  )
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  API_TOKEN?: string;
+  @Doc('a secret `/metrics` asks for, as `API_TOKEN`; unset: `/metrics` is open', {
+    default: '(unset)',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  METRICS_TOKEN?: string;
 
   @Doc('the client\'s run journal and report data (README, "Restarts"); one client per folder', {
     default: `<OUTPUT_DIR>/${STATE_IN_OUTPUT}`,
@@ -339,7 +356,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   // One line per variable, with every reason it breaks and the value it had.
   const problems = errors.map(
     (error) =>
-      `${Object.values(error.constraints ?? {}).join('; ')} (got ${JSON.stringify(given[error.property])})`,
+      `${Object.values(error.constraints ?? {}).join('; ')} (got ${shown(error.property, given[error.property])})`,
   );
   if (
     parsed.TRANSPORT === 'local' &&
@@ -358,6 +375,14 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   }
   return toSettings(parsed);
 }
+
+/** Settings whose values are secrets: an error gives their length, never their value. */
+const SECRETS = new Set(['API_TOKEN', 'METRICS_TOKEN']);
+
+const shown = (name: string, value: unknown): string =>
+  SECRETS.has(name) && typeof value === 'string'
+    ? `a secret of ${value.length} characters`
+    : JSON.stringify(value);
 
 /** HOP_BATCH_MAX, and on TCP no more results than fit in one frame of TCP_MAX_FRAME_BYTES. */
 function hopBatchMax(env: Environment): number {
@@ -438,6 +463,8 @@ export function toSettings(env: Environment) {
     /** Every level up to `LOG_LEVEL`. */
     logLevels: LOG_LEVEL_NAMES.slice(0, levelIndex + 1),
     logFormat: env.LOG_FORMAT,
+    /** Secrets the HTTP routes ask for; undefined: open. */
+    access: { apiToken: env.API_TOKEN, metricsToken: env.METRICS_TOKEN },
     opsPorts: {
       server: env.SERVER_OPS_PORT,
       processor: env.PROCESSOR_OPS_PORT,

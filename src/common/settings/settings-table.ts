@@ -52,6 +52,7 @@ const WORDED = new Set([
   'isString',
   'isNotEmpty',
   'isOptional',
+  'minLength',
 ]);
 
 /** What a variable's validators let through, in words; a validator without words here throws. */
@@ -71,6 +72,8 @@ function accepted(name: string, rules: ReadonlyMap<string, ValidationMetadata>):
   if (rules.has('min') && rules.has('max')) {
     return `${rules.has('isInt') ? 'an integer' : 'a number'}, ${String(arg('min'))} to ${String(arg('max'))}`;
   }
+  if (rules.has('isString') && rules.has('minLength'))
+    return `a string of ${String(arg('minLength'))} characters or more`;
   if (rules.has('isString') && rules.has('isNotEmpty')) return 'a non-empty string';
   throw new Error(`${name}: no words for its validators`);
 }
