@@ -15,6 +15,7 @@ import { greet } from '../common/delivery/connection-greeting.js';
 import { clientOptions, describePeer } from '../common/transport/transport-options.js';
 import { RunJournal } from './journal/run-journal.js';
 import type { Run } from './run.js';
+import { signerOf, type Sign } from '../common/contracts/message-signature.js';
 
 /**
  * Calls `send(0)`, `send(1)`, … `send(count - 1)` in order, at most `window` at a time: `send(at)`
@@ -55,6 +56,8 @@ export class RunConnections {
 export class TaskSender {
   private readonly logger = new Logger(TaskSender.name);
   private readonly policy: RetryPolicy;
+  /** Signs each task once (MESSAGE_KEY): a resend is the same bytes. */
+  private readonly sign: Sign;
   private readonly unacknowledged = new ThrottledLog(this.logger, 'warn');
 
   constructor(
@@ -62,6 +65,7 @@ export class TaskSender {
     private readonly journal: RunJournal,
   ) {
     this.policy = sendPolicy(settings);
+    this.sign = signerOf(settings);
   }
 
   open(run: Run): RunConnections {
@@ -194,7 +198,8 @@ export class TaskSender {
     count: 'acked' | 'resent',
   ): Promise<void> {
     try {
-      await requestWithRetry<Ack>(proxy, Patterns.serverTask, task, this.policy, run.signal);
+      const signed = this.sign(Patterns.serverTask, task);
+      await requestWithRetry<Ack>(proxy, Patterns.serverTask, signed, this.policy, run.signal);
       if (count === 'acked') run.recordAck(task);
       else run.recordResent();
     } catch (error) {

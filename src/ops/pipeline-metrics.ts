@@ -101,6 +101,13 @@ export class PipelineMetrics {
     ['reason'],
   );
 
+  // Every module that takes messages.
+  readonly messagesRefused = counter(
+    'pipeline_messages_refused_total',
+    'Messages refused for their signature (MESSAGE_KEY set): unsigned, bad_signature or unknown_key. Nothing of them reached a file.',
+    ['reason'],
+  );
+
   // Every link from a module to a peer.
   readonly linkPending = new CollectedGauge(
     'pipeline_link_pending',
@@ -135,9 +142,10 @@ export class PipelineMetrics {
         this.runsRefused,
         ...links,
       ],
-      server: links,
-      processor: [this.processorHeld.metric, this.processorRefused, ...links],
+      server: [this.messagesRefused, ...links],
+      processor: [this.processorHeld.metric, this.processorRefused, this.messagesRefused, ...links],
       saver: [
+        this.messagesRefused,
         this.resultsWritten,
         this.duplicatesDropped,
         this.resultsRefused,

@@ -4,8 +4,6 @@ import type { Observable } from 'rxjs';
 import { ContractPipe } from '../common/contracts/contract.pipe.js';
 import {
   ACK,
-  batchOf,
-  TASK,
   type Ack,
   type Batch,
   type BatchAnswer,
@@ -39,7 +37,7 @@ export class ProcessorController {
   /** A batch: one `Ack` (or refusal) per task, in the batch's order. */
   @MessagePattern(Patterns.processorTasks)
   async takeAll(
-    @Payload(new ContractPipe(batchOf(TASK)))
+    @Payload(ContractPipe.for(Patterns.processorTasks))
     batch: Batch<Task>,
   ): Promise<BatchAnswer<Ack> | Observable<BatchAnswer<Ack>>> {
     const handedOff: Promise<boolean>[] = [];
@@ -60,7 +58,9 @@ export class ProcessorController {
 
   /** One task, for a peer that sends one at a time. */
   @MessagePattern(Patterns.processorTask)
-  async take(@Payload(new ContractPipe(TASK)) task: Task): Promise<Ack | Observable<Ack>> {
+  async take(
+    @Payload(ContractPipe.for(Patterns.processorTask)) task: Task,
+  ): Promise<Ack | Observable<Ack>> {
     const { handedOff } = await this.processor.take(task);
     return this.settlement.answerThenSettle<Ack>(
       ACK,

@@ -2,11 +2,6 @@ import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { ContractPipe } from '../common/contracts/contract.pipe.js';
 import {
-  batchOf,
-  RESULT,
-  SAVER_REPORT_QUERY,
-  SAVER_RUN_REF,
-  SAVER_STATUS_QUERY,
   type Batch,
   type BatchAnswer,
   type PingAnswer,
@@ -43,14 +38,14 @@ export class SaverController {
   }
 
   @MessagePattern(Patterns.saverOpen)
-  open(@Payload(new ContractPipe(SAVER_RUN_REF)) run: SaverRunRef): Promise<SaverStatus> {
+  open(@Payload(ContractPipe.for(Patterns.saverOpen)) run: SaverRunRef): Promise<SaverStatus> {
     return this.saver.open(run);
   }
 
   /** A batch: one `ResultReceipt` (or refusal) per result, in the batch's order. */
   @MessagePattern(Patterns.saverResults)
   saveAll(
-    @Payload(new ContractPipe(batchOf(RESULT)))
+    @Payload(ContractPipe.for(Patterns.saverResults))
     batch: Batch<Result>,
   ): Promise<BatchAnswer<ResultReceipt>> {
     return answerEach(batch.items, (result) => this.saver.accept(result));
@@ -58,25 +53,25 @@ export class SaverController {
 
   /** One result, for a peer that sends one at a time. */
   @MessagePattern(Patterns.saverResult)
-  save(@Payload(new ContractPipe(RESULT)) result: Result): Promise<ResultReceipt> {
+  save(@Payload(ContractPipe.for(Patterns.saverResult)) result: Result): Promise<ResultReceipt> {
     return this.saver.accept(result);
   }
 
   @MessagePattern(Patterns.saverStatus)
   status(
-    @Payload(new ContractPipe(SAVER_STATUS_QUERY)) query: SaverStatusQuery,
+    @Payload(ContractPipe.for(Patterns.saverStatus)) query: SaverStatusQuery,
   ): Promise<SaverStatus> {
     return this.saver.status(query);
   }
 
   @MessagePattern(Patterns.saverCancel)
-  cancel(@Payload(new ContractPipe(SAVER_RUN_REF)) run: SaverRunRef): Promise<SaverStatus> {
+  cancel(@Payload(ContractPipe.for(Patterns.saverCancel)) run: SaverRunRef): Promise<SaverStatus> {
     return this.saver.cancel(run);
   }
 
   @MessagePattern(Patterns.saverReport)
   report(
-    @Payload(new ContractPipe(SAVER_REPORT_QUERY)) query: SaverReportQuery,
+    @Payload(ContractPipe.for(Patterns.saverReport)) query: SaverReportQuery,
   ): Promise<SaverReport> {
     return this.recorder.reportOf(query.runId);
   }

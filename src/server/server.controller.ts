@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import { ContractPipe } from '../common/contracts/contract.pipe.js';
-import { TASK, type Ack, type PingAnswer, type Task } from '../common/contracts/messages.js';
+import type { Ack, PingAnswer, Task } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
 import { INSTANCE_ID } from '../common/instance-id.js';
 import { InjectHop } from '../common/delivery/hops.js';
@@ -24,7 +24,7 @@ export class ServerController {
    * address, the error) instead of timing out. A refusal (the processor is full) goes back as it is.
    */
   @MessagePattern(Patterns.serverTask)
-  async relay(@Payload(new ContractPipe(TASK)) task: Task): Promise<Ack> {
+  async relay(@Payload(ContractPipe.for(Patterns.serverTask)) task: Task): Promise<Ack> {
     try {
       return await this.toProcessor(task);
     } catch (error) {

@@ -140,9 +140,15 @@ const FAMILIES = {
     'pipeline_tasks_sent_total',
     ...LINKS,
   ],
-  server: LINKS,
-  processor: ['pipeline_processor_held_tasks', 'pipeline_processor_refused_total', ...LINKS],
+  server: ['pipeline_messages_refused_total', ...LINKS],
+  processor: [
+    'pipeline_messages_refused_total',
+    'pipeline_processor_held_tasks',
+    'pipeline_processor_refused_total',
+    ...LINKS,
+  ],
   saver: [
+    'pipeline_messages_refused_total',
     'pipeline_duplicates_dropped_total',
     'pipeline_reorder_buffered',
     'pipeline_results_refused_total',

@@ -4,6 +4,7 @@ import { NO_MESSAGE_HANDLER } from '@nestjs/microservices/constants.js';
 import type { BoundedSlots } from '../bounded-slots.js';
 import type { Batch, BatchAnswer, ItemAnswer } from '../contracts/messages.js';
 import { refuseForNow } from './refusal.js';
+import type { Sign } from '../contracts/message-signature.js';
 import { requestOnce } from './request-with-retry.js';
 
 /** One connection of a link and the bound on its requests in flight. */
@@ -32,6 +33,8 @@ export interface BatchingOptions {
    * hand-written one: it answers that no handler matches); then items go one by one for a while.
    */
   readonly singlePattern?: string;
+  /** Signs each message as it leaves (MESSAGE_KEY): a batch once, or each item sent alone. */
+  readonly sign?: Sign;
 }
 
 /** How long items go one by one once the peer said it takes no batches, before a batch is tried again. */
@@ -128,7 +131,8 @@ export class BatchingSender<I, A> {
     try {
       if (live.length === 0) return;
       if (Date.now() < this.singlesUntil) return await this.sendOneByOne(lane, live);
-      const message: Batch<I> = { items: live.map((waiting) => waiting.item) };
+      const batch: Batch<I> = { items: live.map((waiting) => waiting.item) };
+      const message = this.options.sign ? this.options.sign(this.pattern, batch) : batch;
       this.countMessage?.();
       // Timed from the sending: a request that was sent must have its whole time to be answered,
       // or it would be sent again while the first copy is still being handled (a duplicate).
@@ -172,7 +176,8 @@ export class BatchingSender<I, A> {
     const pattern = this.options.singlePattern ?? this.pattern;
     for (const waiting of live) {
       this.countMessage?.();
-      await requestOnce<A>(lane.proxy, pattern, waiting.item, waiting.timeoutMs).then(
+      const item = this.options.sign ? this.options.sign(pattern, waiting.item) : waiting.item;
+      await requestOnce<A>(lane.proxy, pattern, item, waiting.timeoutMs).then(
         (answer) => this.answered(waiting, answer),
         (error: unknown) => waiting.reject(error),
       );

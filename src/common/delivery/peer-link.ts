@@ -11,6 +11,7 @@ import {
   withRetry,
   type RetryPolicy,
 } from './request-with-retry.js';
+import { signerOf, type Sign } from '../contracts/message-signature.js';
 import { clientOptions, describePeer } from '../transport/transport-options.js';
 
 /** Sends one item through a batching link: its own answer, or its own error. */
@@ -32,6 +33,8 @@ export class PeerLink implements OnApplicationShutdown {
   private messageCounter?: () => void;
   /** Who this link talks to, for errors: `processor at 127.0.0.1:5002`. */
   readonly peer: string;
+  /** Signs what leaves (MESSAGE_KEY); once per message, so a retry sends the same bytes. */
+  private readonly sign: Sign;
 
   constructor(
     private readonly settings: Settings,
@@ -40,6 +43,7 @@ export class PeerLink implements OnApplicationShutdown {
   ) {
     this.logger = new Logger(`PeerLink(${role})`);
     this.peer = describePeer(settings, role);
+    this.sign = signerOf(settings);
     this.lanes = Array.from({ length: settings.linkSockets }, () => ({
       proxy: ClientProxyFactory.create(clientOptions(settings, role)),
       slots: new BoundedSlots(settings.linkWindow, settings.linkQueue, 0),
@@ -81,6 +85,7 @@ export class PeerLink implements OnApplicationShutdown {
         // clients' windows) keep it far lower; refusing items at this hop would only add retries.
         maxWaiting: this.settings.linkQueue * this.settings.hopBatchMax,
         singlePattern,
+        sign: this.sign,
       },
       () => this.takeLane(),
       (seconds) => this.latencyObserver?.(seconds),
@@ -138,7 +143,8 @@ export class PeerLink implements OnApplicationShutdown {
     this.messageCounter?.();
     const started = this.latencyObserver ? performance.now() : 0;
     try {
-      const answer = await requestWithRetry<R>(lane.proxy, pattern, data, policy, signal);
+      const signed = this.sign(pattern, data);
+      const answer = await requestWithRetry<R>(lane.proxy, pattern, signed, policy, signal);
       this.latencyObserver?.((performance.now() - started) / 1000);
       return answer;
     } catch (error) {

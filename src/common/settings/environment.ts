@@ -153,6 +153,22 @@ export class Environment {
   @IsString()
   @MinLength(16)
   METRICS_TOKEN?: string;
+  @Doc(
+    'a secret of 32 characters or more that signs every internal message (HMAC-SHA256); a process with a key refuses a message unsigned or signed otherwise. The same on every process of a system. Unset: messages go unsigned and unchecked',
+    { default: '(unset)' },
+  )
+  @IsOptional()
+  @IsString()
+  @MinLength(32)
+  MESSAGE_KEY?: string;
+  @Doc(
+    'instead of `MESSAGE_KEY`, to rotate: `id:secret,id:secret`; the first signs, every one is accepted',
+    { default: '(unset)' },
+  )
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  MESSAGE_KEYS?: string;
 
   @Doc('the client\'s run journal and report data (README, "Restarts"); one client per folder', {
     default: `<OUTPUT_DIR>/${STATE_IN_OUTPUT}`,
@@ -370,6 +386,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   if (parsed.RETRY_BASE_MS > parsed.RETRY_MAX_MS) {
     problems.push('RETRY_BASE_MS must not be greater than RETRY_MAX_MS');
   }
+  problems.push(...messageKeysOf(parsed).problems);
   if (problems.length > 0) {
     throw new InvalidSettingsError(problems);
   }
@@ -377,7 +394,40 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
 }
 
 /** Settings whose values are secrets: an error gives their length, never their value. */
-const SECRETS = new Set(['API_TOKEN', 'METRICS_TOKEN']);
+const SECRETS = new Set(['API_TOKEN', 'METRICS_TOKEN', 'MESSAGE_KEY', 'MESSAGE_KEYS']);
+
+/** Key ids: what a signature names, so nothing that needs quoting. */
+const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
+const MIN_KEY_LENGTH = 32;
+
+/** MESSAGE_KEYS (or MESSAGE_KEY, as the one key `main`), the first signing; the problems, if any. */
+function messageKeysOf(env: Environment): {
+  keys: { readonly id: string; readonly secret: string }[];
+  problems: string[];
+} {
+  if (env.MESSAGE_KEY !== undefined && env.MESSAGE_KEYS !== undefined)
+    return { keys: [], problems: ['give MESSAGE_KEY or MESSAGE_KEYS, not both'] };
+  if (env.MESSAGE_KEY !== undefined)
+    return { keys: [{ id: 'main', secret: env.MESSAGE_KEY }], problems: [] };
+  if (env.MESSAGE_KEYS === undefined) return { keys: [], problems: [] };
+  const keys = env.MESSAGE_KEYS.split(',').map((entry, at) => {
+    const colon = entry.indexOf(':');
+    return { id: colon < 0 ? '' : entry.slice(0, colon), secret: entry.slice(colon + 1), at };
+  });
+  const problems = keys.flatMap(({ id, secret, at }) => [
+    ...(KEY_ID.test(id)
+      ? []
+      : [`MESSAGE_KEYS: key ${at + 1} needs an id (letters, digits, _ or -) then ':'`]),
+    ...(secret.length >= MIN_KEY_LENGTH
+      ? []
+      : [
+          `MESSAGE_KEYS: the secret of key ${at + 1} must be ${MIN_KEY_LENGTH} characters or more (got ${secret.length})`,
+        ]),
+  ]);
+  if (new Set(keys.map(({ id }) => id)).size !== keys.length)
+    problems.push('MESSAGE_KEYS: each key id once');
+  return { keys: keys.map(({ id, secret }) => ({ id, secret })), problems };
+}
 
 const shown = (name: string, value: unknown): string =>
   SECRETS.has(name) && typeof value === 'string'
@@ -465,6 +515,8 @@ export function toSettings(env: Environment) {
     logFormat: env.LOG_FORMAT,
     /** Secrets the HTTP routes ask for; undefined: open. */
     access: { apiToken: env.API_TOKEN, metricsToken: env.METRICS_TOKEN },
+    /** Keys of the internal messages' signatures, the first signing; none: unsigned. */
+    messageKeys: messageKeysOf(env).keys,
     opsPorts: {
       server: env.SERVER_OPS_PORT,
       processor: env.PROCESSOR_OPS_PORT,

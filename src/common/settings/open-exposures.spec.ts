@@ -24,6 +24,8 @@ describe(openExposures.name, () => {
       TRANSPORT: 'nats',
     });
     expect(openExposures(closed)).toEqual([]);
+    const signed = loadSettings({ LISTEN_HOST: '0.0.0.0', MESSAGE_KEY: 'k'.repeat(32) });
+    expect(openExposures(signed).join('\n')).not.toContain('listener');
     expect(
       openExposures(loadSettings({ LISTEN_HOST: '10.0.0.5', MODULES: 'client' })),
     ).toHaveLength(2);

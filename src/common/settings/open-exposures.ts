@@ -5,7 +5,7 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 /**
  * What this process leaves open to anyone who can reach it, one line each, for a warning at start:
  * an HTTP API without API_TOKEN, metrics without METRICS_TOKEN, and TCP listeners that take any
- * message, on an address other than loopback. Nothing on loopback (the default).
+ * message (no MESSAGE_KEY), on an address other than loopback. Nothing on loopback (the default).
  */
 export function openExposures(settings: Settings): string[] {
   const host = settings.listenHost;
@@ -19,9 +19,9 @@ export function openExposures(settings: Settings): string[] {
   if (settings.access.metricsToken === undefined)
     open.push(`/metrics on ${host} answers anyone: set METRICS_TOKEN if that matters`);
   const listeners = settings.modules.filter((module) => module !== 'client');
-  if (settings.transport === 'tcp' && listeners.length > 0)
+  if (settings.transport === 'tcp' && listeners.length > 0 && settings.messageKeys.length === 0)
     open.push(
-      `the ${listeners.join(', ')} listener(s) on ${host} take any message from anyone who reaches them (no TLS, no signed messages yet): keep them on a private network`,
+      `the ${listeners.join(', ')} listener(s) on ${host} take any message from anyone who reaches them: set MESSAGE_KEY (the same on every process) so that they take signed messages only`,
     );
   return open;
 }
