@@ -7,6 +7,7 @@ import type { Result } from '../../src/common/contracts/messages.js';
 import { MessageSignature } from '../../src/common/contracts/message-signature.js';
 import { Patterns } from '../../src/common/contracts/patterns.js';
 import { loadSettings } from '../../src/common/settings/environment.js';
+import { assertBrokerUp, givenBrokerUrls, resetBroker } from '../support/brokers.js';
 import { closeAll } from '../support/close-all.js';
 import { settledRun, startRun } from '../support/http.js';
 import { sample } from '../support/metrics.js';
@@ -158,5 +159,33 @@ describe('MESSAGE_KEYS while a key is rotated', () => {
     });
     expect(body.state).toBe('completed');
     await expectOrderedFile(body.file, body);
+  });
+});
+
+describe.each(['nats', 'rmq', 'redis', 'mqtt'] as const)('signed messages over %s', (transport) => {
+  let sut: TestSystem;
+
+  beforeAll(async () => {
+    await assertBrokerUp(transport);
+    await resetBroker(transport);
+    sut = await startTestSystem({ TRANSPORT: transport, MESSAGE_KEY: KEY, ...givenBrokerUrls() });
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+  });
+
+  it('runs exact with every message signed and checked', async () => {
+    const { body } = await startRun(sut.baseUrl, {
+      connection_count: 4,
+      connection_value: 25,
+      delay_range: 0.2,
+      wait: 'saved',
+    });
+    expect(body.state).toBe('completed');
+    await expectOrderedFile(body.file, body);
+    const metrics = await (await fetch(`${sut.baseUrl}/metrics`)).text();
+    for (const reason of ['unsigned', 'bad_signature', 'unknown_key'])
+      expect(sample(metrics, `pipeline_messages_refused_total{reason="${reason}"}`)).toBe(0);
   });
 });

@@ -35,6 +35,7 @@ import {
 } from './settings.js';
 import { BATCH_ENVELOPE_BYTES, MAX_BATCH_ITEMS, MAX_RESULT_BYTES } from '../contracts/bounds.js';
 import { Doc } from './doc.decorator.js';
+import { readTlsFiles, type TlsFiles } from './tls-files.js';
 
 const csv = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string'
@@ -153,6 +154,26 @@ export class Environment {
   @IsString()
   @MinLength(16)
   METRICS_TOKEN?: string;
+  @Doc(
+    "PEM file of the certificate authority for mutual TLS on every TCP link (with `TLS_CERT` and `TLS_KEY`: each listener asks for a client certificate it signed, each client presents its own and checks the listener's)",
+    { default: '(unset)' },
+  )
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  TLS_CA?: string;
+  @Doc("PEM file of this process's certificate, signed by `TLS_CA`, for the names its peers dial", {
+    default: '(unset)',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  TLS_CERT?: string;
+  @Doc('PEM file of the private key of `TLS_CERT`', { default: '(unset)' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  TLS_KEY?: string;
   @Doc(
     'a secret of 32 characters or more that signs every internal message (HMAC-SHA256); a process with a key refuses a message unsigned or signed otherwise. The same on every process of a system. Unset: messages go unsigned and unchecked',
     { default: '(unset)' },
@@ -387,10 +408,12 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     problems.push('RETRY_BASE_MS must not be greater than RETRY_MAX_MS');
   }
   problems.push(...messageKeysOf(parsed).problems);
+  const tls = readTlsFiles(parsed);
+  problems.push(...tls.problems);
   if (problems.length > 0) {
     throw new InvalidSettingsError(problems);
   }
-  return toSettings(parsed);
+  return toSettings(parsed, tls.files);
 }
 
 /** Settings whose values are secrets: an error gives their length, never their value. */
@@ -442,7 +465,7 @@ function hopBatchMax(env: Environment): number {
 }
 
 /** The one mapping from variables to the shape the code uses; `Settings` is its type. */
-export function toSettings(env: Environment) {
+export function toSettings(env: Environment, tls?: TlsFiles) {
   const levelIndex = LOG_LEVEL_NAMES.indexOf(env.LOG_LEVEL);
   return {
     transport: env.TRANSPORT,
@@ -517,6 +540,8 @@ export function toSettings(env: Environment) {
     access: { apiToken: env.API_TOKEN, metricsToken: env.METRICS_TOKEN },
     /** Keys of the internal messages' signatures, the first signing; none: unsigned. */
     messageKeys: messageKeysOf(env).keys,
+    /** Mutual TLS on the TCP links (PEM texts); undefined: plain TCP. */
+    tls,
     opsPorts: {
       server: env.SERVER_OPS_PORT,
       processor: env.PROCESSOR_OPS_PORT,

@@ -19,9 +19,10 @@ export function openExposures(settings: Settings): string[] {
   if (settings.access.metricsToken === undefined)
     open.push(`/metrics on ${host} answers anyone: set METRICS_TOKEN if that matters`);
   const listeners = settings.modules.filter((module) => module !== 'client');
-  if (settings.transport === 'tcp' && listeners.length > 0 && settings.messageKeys.length === 0)
+  const guarded = settings.messageKeys.length > 0 || settings.tls !== undefined;
+  if (settings.transport === 'tcp' && listeners.length > 0 && !guarded)
     open.push(
-      `the ${listeners.join(', ')} listener(s) on ${host} take any message from anyone who reaches them: set MESSAGE_KEY (the same on every process) so that they take signed messages only`,
+      `the ${listeners.join(', ')} listener(s) on ${host} take any message from anyone who reaches them: set TLS_CA, TLS_CERT and TLS_KEY (mutual TLS) or MESSAGE_KEY (signed messages) on every process`,
     );
   return open;
 }

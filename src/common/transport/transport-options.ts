@@ -35,6 +35,8 @@ export function clientOptions(
             maxFrameLength: settings.tcp.maxReplyBytes,
             incompleteFrameTimeoutMs: settings.tcp.idleTimeoutMs,
           }),
+          // Presents its certificate and checks the listener's against TLS_CA and the host dialled.
+          ...(settings.tls ? { tlsOptions: { ...settings.tls } } : {}),
         },
       };
     case 'nats':
@@ -77,6 +79,10 @@ export function serverOptions(settings: Settings, role: PeerRole): MicroserviceO
             maxFrameLength: settings.tcp.maxFrameBytes,
             incompleteFrameTimeoutMs: settings.tcp.idleTimeoutMs,
           }),
+          // Only a peer with a certificate TLS_CA signed gets past the handshake.
+          ...(settings.tls
+            ? { tlsOptions: { ...settings.tls, requestCert: true, rejectUnauthorized: true } }
+            : {}),
         }),
       };
     case 'nats':

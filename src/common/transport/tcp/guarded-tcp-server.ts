@@ -35,6 +35,7 @@ export class GuardedTcpServer extends withDirectReplies(withExactPatterns(Server
   private readonly peerFaults = new ThrottledLog(this.peerLogger, 'warn');
   private readonly refusedConnections = new ThrottledLog(this.peerLogger, 'warn');
   private readonly unknownEvents = new ThrottledLog(this.peerLogger, 'warn');
+  private readonly failedHandshakes = new ThrottledLog(this.peerLogger, 'warn');
 
   private readonly backlog: number;
 
@@ -43,6 +44,12 @@ export class GuardedTcpServer extends withDirectReplies(withExactPatterns(Server
     this.backlog = options.maxConnections;
     const server = this.unwrap<NetServer>();
     server.maxConnections = options.maxConnections;
+    // With TLS (mutual): a peer without a certificate TLS_CA signed never gets a handler.
+    server.on('tlsClientError', (error: Error, socket: Socket) =>
+      this.failedHandshakes.report(
+        `refused a TLS connection from ${socket.remoteAddress}:${socket.remotePort}: ${briefly(error)}`,
+      ),
+    );
     server.on('drop', (peer) =>
       this.refusedConnections.report(
         `refused a connection from ${peer?.remoteAddress}:${peer?.remotePort}: ` +
