@@ -24,7 +24,8 @@ export interface MemoryGrowth {
 
 export interface TargetCheck {
   /** What the target is about. */
-  readonly area: 'throughput' | 'seed' | 'latency' | 'delay' | 'brokers' | 'memory' | 'overload';
+  readonly area:
+    'throughput' | 'seed' | 'latency' | 'delay' | 'brokers' | 'memory' | 'overload' | 'security';
   readonly target: string;
   readonly value: string;
   /** null: not measured in this run. */

@@ -31,6 +31,10 @@ export const TARGETS = {
     'split-mqtt': 1700,
   } as Record<string, number>,
   brokerShape: '100×100',
+  /** Split over TCP with signed messages, or with mutual TLS, ÷ split-tcp at this shape (e2e). */
+  overPlainSplit: 0.8,
+  securedVariants: ['split-tcp-signed', 'split-tcp-tls'],
+  securedShape: '100×1000',
   /** Peak RSS at 1M tasks (1000×1000): the monolith's process, and each split process. */
   millionPeakMB: { 'monolith-tcp': 400, 'split-tcp': 250 } as Record<string, number>,
   /** tasks/s at 1M ÷ tasks/s at 100k (100×1000), same variant, both from the memory scenario. */
@@ -100,8 +104,27 @@ export function checkTargets(figures: MeasuredFigures): TargetCheck[] {
     ...delayTargets(figures.delay),
     ...brokerTargets(figures.e2e),
     ...memoryTargets(figures.memory),
+    ...securedTargets(figures.e2e),
     overloadTarget(figures.overload),
   ];
+}
+
+function securedTargets(e2e: readonly E2eWithRatios[]): TargetCheck[] {
+  const at = (variant: string) =>
+    e2e.find((row) => row.variant === variant && row.shape === TARGETS.securedShape);
+  const plain = at('split-tcp');
+  return TARGETS.securedVariants.map((variant) => {
+    const target = `${variant} ≥ ${TARGETS.overPlainSplit}× split-tcp at ${TARGETS.securedShape}`;
+    const row = at(variant);
+    if (!row || !plain) return { area: 'security', target, value: NOT_MEASURED, met: null };
+    const ratio = row.tasksPerSecond.median / plain.tasksPerSecond.median;
+    return {
+      area: 'security',
+      target,
+      value: `${times(ratio)} (${rate(row.tasksPerSecond.median)} against ${rate(plain.tasksPerSecond.median)})`,
+      met: ratio >= TARGETS.overPlainSplit,
+    };
+  });
 }
 
 function overloadTarget(overload: OverloadResult | undefined): TargetCheck {

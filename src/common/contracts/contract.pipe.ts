@@ -7,6 +7,7 @@ import { ThrottledLog } from '../throttled-log.js';
 import type { Contract } from './contract.js';
 import {
   MessageSignature,
+  SIGNATURE_FIELD,
   SIGNATURE_REFUSALS,
   type SignatureRefusal,
 } from './message-signature.js';
@@ -64,14 +65,16 @@ export class ContractPipe<T> implements PipeTransform<unknown, T> {
   transform(value: unknown): T {
     const problem = this.contract.problem(value);
     if (problem !== undefined) return this.refuse(`rejected a message: ${problem}`, problem);
+    const fields = this.contract.fields(value as T);
     if (this.signature) {
-      const refusal = this.signature.refusalOf(this.pattern, value as object);
+      const given = (value as Record<string, unknown>)[SIGNATURE_FIELD];
+      const refusal = this.signature.refusalOf(this.pattern, fields as object, given);
       if (refusal !== undefined) {
         this.refused?.(refusal);
         return this.refuse(`refused a ${this.pattern} message: ${SAYS[refusal]}`, SAYS[refusal]);
       }
     }
-    return this.contract.fields(value as T);
+    return fields;
   }
 
   private refuse(logged: string, answered: string): never {

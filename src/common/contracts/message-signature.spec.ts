@@ -1,7 +1,9 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { loadSettings } from '../settings/environment.js';
 import type { Result, Task } from './messages.js';
 import { MessageSignature, SIGNATURE_FIELD, signerOf } from './message-signature.js';
+import { PATTERN_CONTRACTS, type MessagePattern } from './pattern-contracts.js';
 import { Patterns } from './patterns.js';
 
 const A = 'a'.repeat(32);
@@ -18,6 +20,14 @@ const task: Task = {
 };
 const result: Result = { ...task, processedAt: 1_700_000_000_500, delayMs: 500, processor: 'h:1' };
 
+/** As the contract pipe asks: the message's contract fields, and the signature it came with. */
+const refusal = (signature: MessageSignature, pattern: MessagePattern, message: object) =>
+  signature.refusalOf(
+    pattern,
+    (PATTERN_CONTRACTS[pattern] as unknown as { fields(value: object): object }).fields(message),
+    (message as Record<string, unknown>)[SIGNATURE_FIELD],
+  );
+
 const signatureOf = (env: Record<string, string>): MessageSignature => {
   const signature = MessageSignature.of(loadSettings(env));
   if (!signature) throw new Error('expected a key');
@@ -29,41 +39,41 @@ describe(MessageSignature.name, () => {
 
   it('accepts what it signed, batches signed once, whatever the order of the fields', () => {
     const signed = main.sign(Patterns.serverTask, task);
-    expect(main.refusalOf(Patterns.serverTask, signed)).toBeUndefined();
+    expect(refusal(main, Patterns.serverTask, signed)).toBeUndefined();
     const reordered = Object.fromEntries(Object.entries(signed).reverse());
-    expect(main.refusalOf(Patterns.serverTask, reordered)).toBeUndefined();
+    expect(refusal(main, Patterns.serverTask, reordered)).toBeUndefined();
     const batch = main.sign(Patterns.saverResults, { items: [result, { ...result, seq: 4 }] });
     expect(Object.keys(batch)).toEqual(['items', SIGNATURE_FIELD]);
-    expect(main.refusalOf(Patterns.saverResults, batch)).toBeUndefined();
+    expect(refusal(main, Patterns.saverResults, batch)).toBeUndefined();
   });
 
   it('refuses a message unsigned, changed, or signed for another pattern', () => {
-    expect(main.refusalOf(Patterns.serverTask, task)).toBe('unsigned');
+    expect(refusal(main, Patterns.serverTask, task)).toBe('unsigned');
     const signed = main.sign(Patterns.saverResult, result);
-    expect(main.refusalOf(Patterns.saverResult, { ...signed, seq: 4 })).toBe('bad_signature');
+    expect(refusal(main, Patterns.saverResult, { ...signed, seq: 4 })).toBe('bad_signature');
     const open = main.sign(Patterns.saverOpen, { runId: 'r-1', total: 10 });
-    expect(main.refusalOf(Patterns.saverCancel, open)).toBe('bad_signature');
+    expect(refusal(main, Patterns.saverCancel, open)).toBe('bad_signature');
     const batch = main.sign(Patterns.saverResults, { items: [result] });
     expect(
-      main.refusalOf(Patterns.saverResults, { ...batch, items: [{ ...result, value: 8 }] }),
+      refusal(main, Patterns.saverResults, { ...batch, items: [{ ...result, value: 8 }] }),
     ).toBe('bad_signature');
-    expect(main.refusalOf(Patterns.serverTask, { ...task, [SIGNATURE_FIELD]: 'main:short' })).toBe(
+    expect(refusal(main, Patterns.serverTask, { ...task, [SIGNATURE_FIELD]: 'main:short' })).toBe(
       'bad_signature',
     );
   });
 
   it('refuses another key, and takes every key of MESSAGE_KEYS while signing with the first', () => {
     const other = signatureOf({ MESSAGE_KEY: B });
-    expect(main.refusalOf(Patterns.serverTask, other.sign(Patterns.serverTask, task))).toBe(
+    expect(refusal(main, Patterns.serverTask, other.sign(Patterns.serverTask, task))).toBe(
       'bad_signature',
     );
     const rotating = signatureOf({ MESSAGE_KEYS: `new:${B},main:${A}` });
     const byNew = rotating.sign(Patterns.serverTask, task);
     expect(String((byNew as Record<string, unknown>)[SIGNATURE_FIELD])).toMatch(/^new:/);
-    expect(rotating.refusalOf(Patterns.serverTask, main.sign(Patterns.serverTask, task))).toBe(
+    expect(refusal(rotating, Patterns.serverTask, main.sign(Patterns.serverTask, task))).toBe(
       undefined,
     );
-    expect(main.refusalOf(Patterns.serverTask, byNew)).toBe('unknown_key');
+    expect(refusal(main, Patterns.serverTask, byNew)).toBe('unknown_key');
   });
 
   it('signs nothing without a key, and no ping', () => {
@@ -92,6 +102,19 @@ describe(MessageSignature.name, () => {
       expect(message).not.toContain('short-secret');
       expect(message).not.toContain(A);
       expect(message).not.toContain(B);
+    }
+  });
+
+  it('signs with HMAC-SHA256 as RFC 2104 defines it, for short and long keys', () => {
+    for (const secret of [A, 'L'.repeat(100)]) {
+      const signed = signatureOf({ MESSAGE_KEY: secret }).sign(Patterns.saverOpen, {
+        runId: 'r-1',
+        total: 10,
+      });
+      const expected = createHmac('sha256', secret)
+        .update(`${Patterns.saverOpen}\n{"runId":"r-1","total":10}`)
+        .digest('base64url');
+      expect((signed as Record<string, unknown>)[SIGNATURE_FIELD]).toBe(`main:${expected}`);
     }
   });
 });
