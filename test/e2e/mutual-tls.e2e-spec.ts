@@ -12,6 +12,7 @@ import {
   type Identity,
 } from '../support/certificates.js';
 import { closeAll } from '../support/close-all.js';
+import { builtSystemEnv, ModuleProcess, waitForHttp } from '../support/module-process.js';
 import { startRun } from '../support/http.js';
 import { expectOrderedFile } from '../support/ordered-file.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
@@ -118,22 +119,24 @@ describe('mutual TLS on every TCP link (TLS_CA, TLS_CERT, TLS_KEY)', () => {
     expect(outcome).toEqual(REFUSED);
   });
 
-  it('answers nothing to a peer without a certificate, with another CA’s, or without TLS', async () => {
+  it('answers nothing to a peer without a certificate, with another CA’s, or without TLS, on each listener', async () => {
     const ca = await readFile(authority.ca, 'utf8');
     const [rogueCert, rogueKey] = await Promise.all(
       [rogue.cert, rogue.key].map((file) => readFile(file, 'utf8')),
     );
-    const port = saverPort();
-    expect(await probe(() => tlsConnect({ host: '127.0.0.1', port, ca }), 'secureConnect')).toEqual(
-      REFUSED,
-    );
-    expect(
-      await probe(
-        () => tlsConnect({ host: '127.0.0.1', port, ca, cert: rogueCert, key: rogueKey }),
-        'secureConnect',
-      ),
-    ).toEqual(REFUSED);
-    expect(await probe(() => netConnect(port, '127.0.0.1'), 'connect')).toEqual(REFUSED);
+    const { peers } = sut.settings;
+    for (const port of [peers.server.port, peers.processor.port, peers.saver.port]) {
+      expect(
+        await probe(() => tlsConnect({ host: '127.0.0.1', port, ca }), 'secureConnect'),
+      ).toEqual(REFUSED);
+      expect(
+        await probe(
+          () => tlsConnect({ host: '127.0.0.1', port, ca, cert: rogueCert, key: rogueKey }),
+          'secureConnect',
+        ),
+      ).toEqual(REFUSED);
+      expect(await probe(() => netConnect(port, '127.0.0.1'), 'connect')).toEqual(REFUSED);
+    }
     // The listener is still there for its own peers.
     const { body } = await startRun(sut.baseUrl, {
       connection_count: 2,
@@ -164,5 +167,32 @@ describe('mutual TLS on every TCP link (TLS_CA, TLS_CERT, TLS_KEY)', () => {
     expect(problemsOf({ TLS_CA: node.key, TLS_CERT: node.cert, TLS_KEY: node.key })).toContain(
       'TLS_CA',
     );
+  });
+
+  it('runs exact as four processes, every link between them over mutual TLS', async () => {
+    const env = {
+      ...(await builtSystemEnv(dir)),
+      TLS_CA: authority.ca,
+      TLS_CERT: node.cert,
+      TLS_KEY: node.key,
+    };
+    const processes = ['saver', 'processor', 'server', 'client'].map((module) =>
+      ModuleProcess.start(module, env),
+    );
+    try {
+      await Promise.all(processes.map((child) => child.waitForLog(`listening: ${child.name}`)));
+      const baseUrl = `http://127.0.0.1:${env.CLIENT_PORT}`;
+      await waitForHttp(`${baseUrl}/health/live`);
+      const { body } = await startRun(baseUrl, {
+        connection_count: 10,
+        connection_value: 30,
+        delay_range: 0.3,
+        wait: 'saved',
+      });
+      expect({ state: body.state, failed: body.failed }).toEqual({ state: 'completed', failed: 0 });
+      await expectOrderedFile(body.file, body);
+    } finally {
+      await Promise.all(processes.map((child) => child.stop()));
+    }
   });
 });

@@ -108,6 +108,58 @@ describe('signed messages (MESSAGE_KEY)', () => {
     expect(await readFile(done.file, 'utf8')).not.toContain('forger');
   });
 
+  it('refuses on each listener a message unsigned, tampered, signed with another key or an unknown one', async () => {
+    const ours = MessageSignature.of(loadSettings({ MESSAGE_KEY: KEY }));
+    const other = MessageSignature.of(loadSettings({ MESSAGE_KEY: OTHER }));
+    const task = {
+      runId: 'not-a-real-run',
+      seq: 1,
+      total: 1,
+      conn: 1,
+      idx: 1,
+      value: 1,
+      sentAt: Date.now(),
+      delayRange: 0,
+    };
+    const result = { ...task, processedAt: Date.now(), delayMs: 0, processor: 'forger:1' };
+    const { peers } = sut.settings;
+    const cases = [
+      { port: peers.server.port, pattern: Patterns.serverTask, message: task },
+      { port: peers.processor.port, pattern: Patterns.processorTasks, message: { items: [task] } },
+      { port: peers.saver.port, pattern: Patterns.saverResults, message: { items: [result] } },
+    ] as const;
+    const before = await Promise.all(
+      ['unsigned', 'bad_signature', 'unknown_key'].map((reason) => refusedFor(reason)),
+    );
+    for (const { port, pattern, message } of cases) {
+      const client = ClientProxyFactory.create({
+        transport: Transport.TCP,
+        options: { host: '127.0.0.1', port },
+      });
+      try {
+        const signed = ours?.sign(pattern, message) as Record<string, unknown>;
+        // One field changed after signing: the value of the task, or of the batch's one item.
+        const tampered =
+          'items' in message
+            ? { ...signed, items: [{ ...message.items[0], value: 2 }] }
+            : { ...signed, value: 2 };
+        const unknownKey = { ...signed, sig: `zz:${String(signed.sig).split(':')[1]}` };
+        for (const forged of [message, tampered, other?.sign(pattern, message), unknownKey])
+          expect({ pattern, answer: await ask(client, pattern, forged) }).toEqual({
+            pattern,
+            answer: { refused: expect.anything() },
+          });
+      } finally {
+        await client.close();
+      }
+    }
+    const after = await Promise.all(
+      ['unsigned', 'bad_signature', 'unknown_key'].map((reason) => refusedFor(reason)),
+    );
+    // Per listener: one unsigned, two bad (tampered; another key under our id), one unknown key.
+    expect(after.map((count, at) => count - (before[at] ?? 0))).toEqual([3, 6, 3]);
+  });
+
   it('refuses a signed message replayed on another pattern (an open as a cancel)', async () => {
     const ours = MessageSignature.of(loadSettings({ MESSAGE_KEY: KEY }));
     const { body: run } = await startRun(sut.baseUrl, {
