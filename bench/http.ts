@@ -1,7 +1,7 @@
+import type { RunView } from '../src/common/contracts/http.js';
 import { get } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RunView } from '../src/client/run.js';
 
 export interface RunShape {
   readonly connections: number;

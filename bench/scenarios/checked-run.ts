@@ -1,6 +1,6 @@
+import type { RunView } from '../../src/common/contracts/http.js';
 import { rm } from 'node:fs/promises';
 import { relative } from 'node:path';
-import type { RunView } from '../../src/client/run.js';
 import {
   expectCompleted,
   runOverHttp,

@@ -1,4 +1,4 @@
-import type { RunView } from '../../src/client/run.js';
+import type { RunView } from '../../src/common/contracts/http.js';
 import { FileTail } from '../file-tail.js';
 import { pollRun, runOverHttp, shapeName, totalOf, type RunShape } from '../http.js';
 import type { Log } from '../log.js';

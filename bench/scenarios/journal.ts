@@ -1,3 +1,4 @@
+import type { RunView } from '../../src/common/contracts/http.js';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,6 @@ import { performance } from 'node:perf_hooks';
 import { RunJournal } from '../../src/client/journal/run-journal.js';
 import { Run } from '../../src/client/run.js';
 import { HEAP_FLAGS } from '../../src/common/heap-flags.js';
-import type { RunView } from '../../src/client/run.js';
 import type { Settings } from '../../src/common/settings/settings.js';
 import { Child } from '../children.js';
 import { getJson, runOverHttp, shapeName, totalOf, type RunShape } from '../http.js';

@@ -1,6 +1,4 @@
-import type { RunProgress } from '../client/progress/run-progress.js';
-import type { RunReport } from '../client/report/run-report.js';
-import type { RunView } from '../client/run.js';
+import type { RunProgress, RunReport, RunView } from '../common/contracts/http.js';
 import { readSse, textChunks } from './sse.js';
 
 /**

@@ -1,5 +1,5 @@
+import type { RunProgress } from '../common/contracts/http.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RunProgress } from '../client/progress/run-progress.js';
 import { ApiError, type PipelineApi } from './api.js';
 import { metricsOf } from './metrics.js';
 import { ProgressBar, ProgressLines, type ProgressDisplay } from './progress-display.js';

@@ -1,5 +1,3 @@
-import type { RunSummary } from '../client/report/run-report.js';
-
 /** The figures a threshold can test, by name (as `--help` lists them). */
 export const METRICS = {
   tasks: 'tasks in the run',
@@ -49,3 +47,4 @@ export const metricsHelp = (): string =>
   Object.entries(METRICS)
     .map(([name, meaning]) => `  ${name.padEnd(22)} ${meaning}`)
     .join('\n');
+import type { RunSummary } from '../common/contracts/http.js';

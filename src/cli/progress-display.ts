@@ -1,5 +1,5 @@
+import type { RunProgress } from '../common/contracts/http.js';
 import cliProgress from 'cli-progress';
-import type { RunProgress } from '../client/progress/run-progress.js';
 
 /** Shows a run's progress while it goes; `stop` leaves the terminal clean for the summary. */
 export interface ProgressDisplay {

@@ -1,5 +1,5 @@
+import type { RunSummary } from '../common/contracts/http.js';
 import { describe, expect, it } from '@jest/globals';
-import type { RunSummary } from '../client/report/run-report.js';
 import { formatSummary } from './summary.js';
 import { evaluate, parseThreshold } from './thresholds.js';
 import { metricsOf } from './metrics.js';

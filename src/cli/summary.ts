@@ -1,5 +1,5 @@
+import type { RunSummary } from '../common/contracts/http.js';
 import type { Percentiles } from '../common/recording/log-histogram.js';
-import type { RunSummary } from '../client/report/run-report.js';
 import type { ThresholdVerdict } from './thresholds.js';
 
 /** What `--json` prints: the summary, the metrics thresholds test, their verdicts, the report. */

@@ -1,3 +1,4 @@
+import { RUN_STATES, isFinal } from '../common/contracts/http.js';
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { InjectPeerLink } from '../common/delivery/peer-link.provider.js';
@@ -7,7 +8,6 @@ import { pingPeer } from '../ops/peer-readiness.js';
 import { PipelineMetrics } from '../ops/pipeline-metrics.js';
 import { ReadinessChecks } from '../ops/readiness-checks.js';
 import { RunEvents } from './run-events.js';
-import { isFinal, RUN_STATES } from './run.js';
 import { RunsService } from './runs.service.js';
 
 /**

@@ -1,7 +1,7 @@
+import { RUN_STATES, type RunState } from '../common/contracts/http.js';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { PlainDecimal } from '../common/http/plain-decimal.js';
-import { RUN_STATES, type RunState } from './run.js';
 
 /** Runs the client remembers, at most; a page cannot be longer. */
 export const MAX_PAGE = 1000;

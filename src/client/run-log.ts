@@ -1,8 +1,9 @@
+import { isFinal } from '../common/contracts/http.js';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { plural } from '../common/plural.js';
 import { RunEvents } from './run-events.js';
-import { isFinal, type Run } from './run.js';
+import { type Run } from './run.js';
 
 /** A running run says how far it is at most this often (and at least, while it runs). */
 export const PROGRESS_EVERY_MS = 5000;

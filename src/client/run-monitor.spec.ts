@@ -1,3 +1,4 @@
+import { isFinal } from '../common/contracts/http.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { SaverStatus, Task } from '../common/contracts/messages.js';
@@ -5,7 +6,7 @@ import { Patterns } from '../common/contracts/patterns.js';
 import { loadSettings } from '../common/settings/environment.js';
 import { PeerUnreachableError, type PeerLink } from '../common/delivery/peer-link.js';
 import { RunMonitor } from './run-monitor.js';
-import { isFinal, Run } from './run.js';
+import { Run } from './run.js';
 import { RunConnections, type TaskSender } from './task-sender.js';
 
 const RUN_ID = 'run-monitor-1';

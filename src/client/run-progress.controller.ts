@@ -1,3 +1,4 @@
+import { isFinal } from '../common/contracts/http.js';
 import {
   Controller,
   Headers,
@@ -22,7 +23,6 @@ import { knownRun } from './known-run.js';
 import { END_EVENT_ID, firstEventNumber, hasReceivedEnd } from './progress/event-ids.js';
 import { EventsOverException, EventsOverFilter } from './progress/events-over.filter.js';
 import { ProgressStream } from './progress/progress-stream.js';
-import { isFinal } from './run.js';
 import { RunsService } from './runs.service.js';
 import { ApiTokenGuard } from './api-token.guard.js';
 

@@ -1,3 +1,4 @@
+import type { RunReport } from '../common/contracts/http.js';
 import {
   Controller,
   Get,
@@ -16,7 +17,6 @@ import { knownRun } from './known-run.js';
 import { loadReportAssets, REPORT_ASSET_NAMES, type ReportAsset } from './report/report-assets.js';
 import { REPORT_PAGE_CSP, reportPage } from './report/report-page.js';
 import { RunReportDto } from './report/run-report.dto.js';
-import type { RunReport } from './report/run-report.js';
 import { RunReports } from './report/run-reports.js';
 import { RunsService } from './runs.service.js';
 import { TOKEN_QUERY } from '../common/http/bearer-token.js';

@@ -1,5 +1,5 @@
+import { RUN_STATES, type RunState, type RunView } from '../common/contracts/http.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { RUN_STATES, type RunState, type RunView } from './run.js';
 
 /**
  * `RunView` (declared once, in run.ts) as OpenAPI sees it: a class, because Swagger reads

@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { isFinal, type RunShape, type RunState, type RunView } from '../common/contracts/http.js';
 import type { SaverStatus, Task } from '../common/contracts/messages.js';
 import type { TaskColumns } from './journal/journal-frames.js';
 import type { JournaledTasks } from './journal/run-journal.js';
@@ -6,65 +7,6 @@ import { taskValue } from './journal/task-value.js';
 import type { RunEvent, RunEventKind } from './run-events.js';
 import { SendCredit } from './send-credit.js';
 import type { UnwrittenBudget } from './unwritten-budget.js';
-
-/**
- * `queued` → `sending` → `saving` → `completed`, or an end before that: `failed` (with `error`),
- * `cancelled` (by `DELETE /runs/:runId`) or `interrupted` (the client stopped; what was sent goes
- * on to the file, and `written` tells what is on disk).
- */
-export const RUN_STATES = [
-  'queued',
-  'sending',
-  'saving',
-  'completed',
-  'failed',
-  'cancelled',
-  'interrupted',
-] as const;
-export type RunState = (typeof RUN_STATES)[number];
-
-const FINAL_STATES: ReadonlySet<RunState> = new Set([
-  'completed',
-  'failed',
-  'cancelled',
-  'interrupted',
-]);
-export const isFinal = (state: RunState): boolean => FINAL_STATES.has(state);
-
-export interface RunShape {
-  readonly connectionCount: number;
-  readonly connectionValue: number;
-  readonly delayRange: number;
-}
-
-/** What `GET /`, `POST /runs` and `GET /runs/:runId` answer. */
-export interface RunView extends RunShape {
-  readonly runId: string;
-  readonly total: number;
-  readonly sent: number;
-  readonly acked: number;
-  readonly failed: number;
-  readonly resent: number;
-  /** Repair rounds so far (each asks the saver what it lacks and sends that again). */
-  readonly repairRounds: number;
-  readonly written: number;
-  readonly state: RunState;
-  readonly file: string;
-  readonly elapsedMs: number;
-  /** From the saver: the seq the file waits for, results held for it, and for how long. */
-  readonly waitingFor: number;
-  readonly buffered: number;
-  readonly duplicates: number;
-  readonly stalledMs: number;
-  /** Why the run failed, was cancelled or interrupted. */
-  readonly error?: string;
-  /** The latest failure on the way (a peer or broker that did not answer), even if it recovered. */
-  readonly lastError?: string;
-  /** Starts of the client that found the run unfinished and resumed it (0: none). */
-  readonly restarts: number;
-  /** When it was last resumed (epoch ms). */
-  readonly resumedAt?: number;
-}
 
 /** Where a run stands when a client resumes it: what an earlier life of the client did. */
 export interface RunPast {

@@ -1,3 +1,4 @@
+import { isFinal, type RunShape, type RunState } from '../common/contracts/http.js';
 import {
   Inject,
   Injectable,
@@ -21,7 +22,7 @@ import { RunRecorder } from './report/run-recorder.js';
 import { newRunId } from './run-id.js';
 import { RunEvents } from './run-events.js';
 import { RunMonitor } from './run-monitor.js';
-import { isFinal, Run, type RunPast, type RunShape, type RunState } from './run.js';
+import { Run, type RunPast } from './run.js';
 import { TaskSender } from './task-sender.js';
 import { UnwrittenBudget } from './unwritten-budget.js';
 

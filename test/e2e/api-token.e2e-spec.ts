@@ -1,8 +1,8 @@
+import type { RunView } from '../../src/common/contracts/http.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { pino } from 'pino';
-import type { RunView } from '../../src/client/run.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
 
 const API_TOKEN = 'api-token-for-the-e2e-0123456789';

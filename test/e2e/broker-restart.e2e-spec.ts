@@ -1,6 +1,6 @@
+import type { RunView } from '../../src/common/contracts/http.js';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import type { RunView } from '../../src/client/run.js';
 import type { TransportName } from '../../src/common/settings/settings.js';
 import { CapturedLogs } from '../support/captured-logs.js';
 import { startRun, until } from '../support/http.js';

@@ -1,9 +1,9 @@
+import type { RunView } from '../../src/common/contracts/http.js';
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { appendFile, mkdtemp, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunView } from '../../src/client/run.js';
 import { assertBrokerUp } from '../support/brokers.js';
 import { send, until, type FullAnswer } from '../support/http.js';
 import { builtSystemEnv, ModuleProcess, waitForHttp } from '../support/module-process.js';

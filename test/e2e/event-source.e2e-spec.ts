@@ -1,8 +1,7 @@
+import type { RunProgress, RunView } from '../../src/common/contracts/http.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { EventSource } from 'eventsource';
 import { pino } from 'pino';
-import type { RunProgress } from '../../src/client/progress/run-progress.js';
-import type { RunView } from '../../src/client/run.js';
 import { send, startRun } from '../support/http.js';
 import { eventually, SseReader } from '../support/sse.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';

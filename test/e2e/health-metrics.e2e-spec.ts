@@ -1,10 +1,10 @@
+import type { RunView } from '../../src/common/contracts/http.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunView } from '../../src/client/run.js';
 import { freePort } from '../support/free-port.js';
 import { sample, untilSample } from '../support/metrics.js';
 import { checkMetrics, ensurePromtool, familiesOf } from '../support/promtool.js';

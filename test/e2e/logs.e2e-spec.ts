@@ -1,10 +1,10 @@
+import type { RunView } from '../../src/common/contracts/http.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { RunView } from '../../src/client/run.js';
 import { freePort } from '../support/free-port.js';
 import { send } from '../support/http.js';
 

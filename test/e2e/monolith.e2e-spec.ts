@@ -1,6 +1,6 @@
+import type { RunView } from '../../src/common/contracts/http.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import type { RunView } from '../../src/client/run.js';
 import { getJson, settledRun, startRun } from '../support/http.js';
 import { expectOrderedFile } from '../support/ordered-file.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';

@@ -1,3 +1,4 @@
+import type { RunView } from '../../src/common/contracts/http.js';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
@@ -5,7 +6,6 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { METHOD_NOT_ALLOWED } from '../../src/client/openapi.js';
-import type { RunView } from '../../src/client/run.js';
 import { send } from '../support/http.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
 

@@ -1,6 +1,6 @@
+import type { RunView } from '../../src/common/contracts/http.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
-import type { RunView } from '../../src/client/run.js';
 import { send } from '../support/http.js';
 import { sample } from '../support/metrics.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';

@@ -1,8 +1,8 @@
+import type { RunReport } from '../../src/common/contracts/http.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import type { RunReport } from '../../src/client/report/run-report.js';
 import { launchChromium } from '../support/browser.js';
 import { closeAll } from '../support/close-all.js';
 import { getJson, startRun } from '../support/http.js';

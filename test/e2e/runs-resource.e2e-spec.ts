@@ -1,5 +1,5 @@
+import type { RunView } from '../../src/common/contracts/http.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { RunView } from '../../src/client/run.js';
 import { send, settledRun, until } from '../support/http.js';
 import { expectOrderedFile } from '../support/ordered-file.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';

@@ -1,8 +1,8 @@
+import type { RunView } from '../../src/common/contracts/http.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
 import { readFile } from 'node:fs/promises';
 import { lastValueFrom, timeout } from 'rxjs';
-import type { RunView } from '../../src/client/run.js';
 import type { Result } from '../../src/common/contracts/messages.js';
 import { MessageSignature } from '../../src/common/contracts/message-signature.js';
 import { Patterns } from '../../src/common/contracts/patterns.js';

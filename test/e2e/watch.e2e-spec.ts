@@ -1,9 +1,8 @@
+import type { RunReport, RunView } from '../../src/common/contracts/http.js';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { finalize } from 'rxjs';
 import { PROGRESS_INTERVAL_MS } from '../../src/client/progress/progress-stream.js';
-import type { RunReport } from '../../src/client/report/run-report.js';
 import { RunEvents } from '../../src/client/run-events.js';
-import type { RunView } from '../../src/client/run.js';
 import { ARRIVAL_POINTS } from '../../src/saver/report/saver-run-recording.js';
 import { getJson, startRun } from '../support/http.js';
 import { eventually, SseReader } from '../support/sse.js';

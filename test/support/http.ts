@@ -1,5 +1,3 @@
-import type { RunView } from '../../src/client/run.js';
-
 export interface HttpAnswer<T> {
   readonly status: number;
   readonly body: T;
@@ -74,3 +72,4 @@ export async function until<T>(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+import type { RunView } from '../../src/common/contracts/http.js';

@@ -1,4 +1,4 @@
-import type { RunProgress } from '../../src/client/progress/run-progress.js';
+import type { RunProgress } from '../../src/common/contracts/http.js';
 import { readSse, textChunks } from '../../src/cli/sse.js';
 
 export interface ReceivedEvent {

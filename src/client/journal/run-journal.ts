@@ -1,3 +1,4 @@
+import type { RunShape, RunView } from '../../common/contracts/http.js';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { mkdirSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -9,7 +10,7 @@ import type { Percentiles } from '../../common/recording/log-histogram.js';
 import { plural } from '../../common/plural.js';
 import type { Settings } from '../../common/settings/settings.js';
 import { SETTINGS } from '../../common/settings/settings.module.js';
-import type { Run, RunShape, RunView } from '../run.js';
+import type { Run } from '../run.js';
 import { JournalFile } from './journal-file.js';
 import {
   FrameKind,

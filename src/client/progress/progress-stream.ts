@@ -1,3 +1,4 @@
+import { isFinal, type RunProgress } from '../../common/contracts/http.js';
 import { Injectable, type MessageEvent } from '@nestjs/common';
 import {
   auditTime,
@@ -14,9 +15,8 @@ import {
   type Observable,
 } from 'rxjs';
 import { RunEvents } from '../run-events.js';
-import { isFinal, type Run } from '../run.js';
+import { type Run } from '../run.js';
 import { END_EVENT_ID } from './event-ids.js';
-import type { RunProgress } from './run-progress.js';
 
 /** At most one progress event per this interval: about four a second, whatever the run's rate. */
 export const PROGRESS_INTERVAL_MS = 250;

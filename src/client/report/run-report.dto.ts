@@ -1,3 +1,9 @@
+import {
+  RUN_STATES,
+  type RunReport,
+  type RunState,
+  type RunSummary,
+} from '../../common/contracts/http.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { SaverReport } from '../../common/contracts/messages.js';
 import type { LinearHistogram } from '../../common/recording/doubling-histogram.js';
@@ -5,8 +11,6 @@ import type { SeriesPoints } from '../../common/recording/downsampled-series.js'
 import type { Percentiles } from '../../common/recording/log-histogram.js';
 import type { SampledPoints } from '../../common/recording/systematic-sample.js';
 import { RunViewDto } from '../run-view.dto.js';
-import { RUN_STATES, type RunState } from '../run.js';
-import type { RunReport, RunSummary } from './run-report.js';
 
 /*
  * `report.json` (the `RunReport` interface and the saver's `SaverReport`, declared once elsewhere)

@@ -1,3 +1,4 @@
+import type { RunReport } from '../../common/contracts/http.js';
 import { Injectable } from '@nestjs/common';
 import type { SaverReport, SaverReportQuery } from '../../common/contracts/messages.js';
 import { Patterns } from '../../common/contracts/patterns.js';
@@ -7,7 +8,7 @@ import type { PeerLink } from '../../common/delivery/peer-link.js';
 import { RunJournal } from '../journal/run-journal.js';
 import type { Run } from '../run.js';
 import { RunRecorder } from './run-recorder.js';
-import { summarize, type RunReport } from './run-report.js';
+import { summarize } from './run-report.js';
 
 const EMPTY_PROGRESS = { t: [], columns: { sent: [], acked: [], written: [], failed: [] } };
 const NO_ACKS = { count: 0, p50: 0, p90: 0, p99: 0, max: 0 };
