@@ -13,6 +13,7 @@ import type { Settings } from '../common/settings/settings.js';
 import { SETTINGS } from '../common/settings/settings.module.js';
 import { ThrottledLog } from '../common/throttled-log.js';
 import { PipelineMetrics } from '../ops/pipeline-metrics.js';
+import type { TooManyRunsException } from './admission.js';
 import { RefusalPacer } from './refusal-pacer.js';
 import { RunsService } from './runs.service.js';
 
@@ -51,8 +52,7 @@ export class StartRefusal implements OnModuleInit, BeforeApplicationShutdown {
     private readonly metrics: PipelineMetrics,
     @Inject(SETTINGS) settings: Settings,
   ) {
-    const { apiToken } = settings.access;
-    if (apiToken !== undefined) this.token = new BearerToken(apiToken, 'API_TOKEN');
+    this.token = BearerToken.of(settings.access.apiToken, 'API_TOKEN');
   }
 
   onModuleInit(): void {
@@ -74,10 +74,7 @@ export class StartRefusal implements OnModuleInit, BeforeApplicationShutdown {
   }
 }
 
-function answer(
-  reply: FastifyReply,
-  refusal: NonNullable<ReturnType<RunsService['refusalForAnyRun']>>,
-): void {
+function answer(reply: FastifyReply, refusal: TooManyRunsException): void {
   // The caller may have given up while its refusal waited.
   if (reply.raw.destroyed || reply.sent) return;
   void reply

@@ -14,28 +14,27 @@ import {
 import { closeAll } from '../support/close-all.js';
 import { builtSystemEnv, ModuleProcess, waitForHttp } from '../support/module-process.js';
 import { startRun } from '../support/http.js';
-import { expectOrderedFile } from '../support/ordered-file.js';
+import { frameOf } from '../support/raw-peer.js';
+import { expectOrderedFile, expectStillOrders } from '../support/ordered-file.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
 
 /** A status query, framed as Nest's TCP transport frames it: what a peer would ask a saver. */
-const FRAME = (() => {
-  const json = JSON.stringify({
-    pattern: 'saver.status',
-    data: { runId: 'probe', total: 1 },
-    id: 'probe-1',
-  });
-  return `${json.length}#${json}`;
-})();
+const FRAME = frameOf({
+  pattern: 'saver.status',
+  data: { runId: 'probe', total: 1 },
+  id: 'probe-1',
+});
 
 /**
- * Connects with `connect`, sends a request frame once connected, and answers what came back and
- * whether the listener closed the connection: a listener that takes the peer answers (and is left
+ * Connects with `connect`, sends `bytes` (a request frame) once connected, and answers what came
+ * back and whether the listener closed the connection: a listener that takes the peer answers (and is left
  * at once), one that does not closes it without a word. The timer only ends a probe that neither
  * answered nor closed, which the tests then see as not closed.
  */
 function probe(
   connect: () => Socket,
   ready: 'connect' | 'secureConnect',
+  bytes = FRAME,
 ): Promise<{ answer: string; closedByListener: boolean }> {
   return new Promise((resolve) => {
     const socket = connect();
@@ -45,7 +44,7 @@ function probe(
       left = true;
       socket.destroy();
     };
-    socket.on(ready, () => socket.write(FRAME));
+    socket.on(ready, () => socket.write(bytes));
     socket.on('data', (chunk: Buffer) => {
       answer += chunk.toString();
       leave();
@@ -83,14 +82,11 @@ describe('mutual TLS on every TCP link (TLS_CA, TLS_CERT, TLS_KEY)', () => {
   const saverPort = (): number => sut.settings.peers.saver.port;
 
   it('runs exact with every hop over mutual TLS', async () => {
-    const { body } = await startRun(sut.baseUrl, {
+    await expectStillOrders(sut.baseUrl, {
       connection_count: 5,
       connection_value: 20,
       delay_range: 0.2,
-      wait: 'saved',
     });
-    expect(body.state).toBe('completed');
-    await expectOrderedFile(body.file, body);
   });
 
   it('answers a peer with a certificate TLS_CA signed', async () => {
@@ -108,14 +104,11 @@ describe('mutual TLS on every TCP link (TLS_CA, TLS_CERT, TLS_KEY)', () => {
     const [ca, cert, key] = await Promise.all(
       [authority.ca, node.cert, node.key].map((file) => readFile(file, 'utf8')),
     );
-    const outcome = await new Promise<{ answer: string; closedByListener: boolean }>((resolve) => {
-      const socket = tlsConnect({ host: '127.0.0.1', port: saverPort(), ca, cert, key });
-      let answer = '';
-      socket.on('secureConnect', () => socket.write('999999999#{'));
-      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
-      socket.on('error', () => undefined);
-      socket.on('close', () => resolve({ answer, closedByListener: true }));
-    });
+    const outcome = await probe(
+      () => tlsConnect({ host: '127.0.0.1', port: saverPort(), ca, cert, key }),
+      'secureConnect',
+      '999999999#{',
+    );
     expect(outcome).toEqual(REFUSED);
   });
 

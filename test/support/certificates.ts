@@ -19,28 +19,15 @@ function openssl(args: string[], dir: string): void {
     throw new Error(`openssl ${args.join(' ')} failed (${run.status}): ${run.stderr}`);
 }
 
+/** `openssl req` arguments for a new unencrypted P-256 key, written to the file that follows. */
+const NEW_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout'];
+
 /** A new certificate authority in `dir`, named `name`. */
 export function makeAuthority(dir: string, name: string): Authority {
   const ca = join(dir, `${name}.pem`);
   const caKey = join(dir, `${name}.key`);
   openssl(
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      caKey,
-      '-out',
-      ca,
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${name}`,
-    ],
+    ['req', '-x509', ...NEW_KEY, caKey, '-out', ca, '-days', '2', '-subj', `/CN=${name}`],
     dir,
   );
   return { ca, caKey };
@@ -56,23 +43,7 @@ export function makeIdentity(dir: string, name: string, authority: Authority): I
     extensions,
     'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n',
   );
-  openssl(
-    [
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      csr,
-      '-subj',
-      `/CN=${name}`,
-    ],
-    dir,
-  );
+  openssl(['req', ...NEW_KEY, key, '-out', csr, '-subj', `/CN=${name}`], dir);
   openssl(
     [
       'x509',

@@ -54,13 +54,15 @@ export async function expectOrderedFile(path: string, run: RunShape): Promise<Re
  * Whatever a test did to the system before, it still runs a small run to completion and orders its
  * file exactly: the after-each check of the fault and hostile-input suites.
  */
-export async function expectStillOrders(baseUrl: string): Promise<void> {
-  const { body } = await startRun(baseUrl, {
+export async function expectStillOrders(
+  baseUrl: string,
+  shape: { connection_count: number; connection_value: number; delay_range: number } = {
     connection_count: 3,
     connection_value: 10,
     delay_range: 0.1,
-    wait: 'saved',
-  });
+  },
+): Promise<void> {
+  const { body } = await startRun(baseUrl, { ...shape, wait: 'saved' });
   expect(body.state).toBe('completed');
   await expectOrderedFile(body.file, body);
 }

@@ -5,6 +5,7 @@ import mqtt from 'mqtt';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import type { Settings } from '../../src/common/settings/settings.js';
+import { frameReader } from './raw-peer.js';
 
 /**
  * Sends one request as a Nest client puts it on the wire (`{ pattern, data, id }` as JSON, on the
@@ -37,18 +38,11 @@ export async function rawExchange(
   switch (settings.transport) {
     case 'tcp': {
       const socket = connect(settings.peers.server.port, '127.0.0.1');
-      let buffered = '';
-      socket.on('data', (chunk: Buffer) => {
-        buffered += chunk.toString('utf8');
-        for (;;) {
-          const hash = buffered.indexOf('#');
-          if (hash < 0) return;
-          const length = Number(buffered.slice(0, hash));
-          if (buffered.length < hash + 1 + length) return;
-          take(buffered.slice(hash + 1, hash + 1 + length));
-          buffered = buffered.slice(hash + 1 + length);
-        }
-      });
+      socket.setEncoding('utf8');
+      socket.on(
+        'data',
+        frameReader((json) => take(json)),
+      );
       socket.write(`${request.length}#${request}`);
       await done;
       socket.destroy();

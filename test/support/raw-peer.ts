@@ -6,6 +6,25 @@ export const frameOf = (message: unknown): string => {
   return `${json.length}#${json}`;
 };
 
+/**
+ * A reader of Nest's TCP framing for text as it arrives: calls `onFrame` with the JSON text of each
+ * whole frame, keeping a partial one for the next chunk.
+ */
+export function frameReader(onFrame: (json: string) => void): (text: string) => void {
+  let received = '';
+  return (text) => {
+    received += text;
+    for (;;) {
+      const hash = received.indexOf('#');
+      if (hash < 0) return;
+      const length = Number(received.slice(0, hash));
+      if (received.length < hash + 1 + length) return;
+      onFrame(received.slice(hash + 1, hash + 1 + length));
+      received = received.slice(hash + 1 + length);
+    }
+  };
+}
+
 interface ReplyPacket {
   readonly id: string;
   readonly response?: unknown;
@@ -17,7 +36,6 @@ interface ReplyPacket {
  * listener looks like. Reads replies with a reader of its own (not the code under test).
  */
 export class RawPeer {
-  private received = '';
   private nextId = 0;
   private readonly waiting = new Map<string, (reply: ReplyPacket) => void>();
   /** Resolves when the connection is closed, by either end. */
@@ -26,7 +44,10 @@ export class RawPeer {
 
   private constructor(readonly socket: Socket) {
     socket.setEncoding('utf8');
-    socket.on('data', (text: string) => this.read(text));
+    socket.on(
+      'data',
+      frameReader((json) => this.answered(JSON.parse(json) as ReplyPacket)),
+    );
     // A listener that closes on us may reset the connection while we still write.
     socket.on('error', () => undefined);
     // Not events.once: it would reject on the 'error' that comes first.
@@ -74,17 +95,8 @@ export class RawPeer {
     this.socket.destroy();
   }
 
-  private read(text: string): void {
-    this.received += text;
-    for (;;) {
-      const hash = this.received.indexOf('#');
-      if (hash < 0) return;
-      const length = Number(this.received.slice(0, hash));
-      if (this.received.length < hash + 1 + length) return;
-      const packet = JSON.parse(this.received.slice(hash + 1, hash + 1 + length)) as ReplyPacket;
-      this.received = this.received.slice(hash + 1 + length);
-      this.waiting.get(packet.id)?.(packet);
-      this.waiting.delete(packet.id);
-    }
+  private answered(packet: ReplyPacket): void {
+    this.waiting.get(packet.id)?.(packet);
+    this.waiting.delete(packet.id);
   }
 }

@@ -1,6 +1,15 @@
-import { UnauthorizedException, type ExecutionContext } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+  type Type,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Settings } from '../settings/settings.js';
+import { SETTINGS } from '../settings/settings.module.js';
 
 /** The query parameter a browser may give the token in (RFC 6750 §2.3): `EventSource` and a page cannot set headers. */
 export const TOKEN_QUERY = 'access_token';
@@ -34,6 +43,11 @@ export class BearerToken {
     this.digest = sha256(token);
   }
 
+  /** The token of a setting, or undefined when it is unset (then nothing is asked for). */
+  static of(token: string | undefined, setting: string): BearerToken | undefined {
+    return token === undefined ? undefined : new BearerToken(token, setting);
+  }
+
   accepts(given: string | undefined): boolean {
     return given !== undefined && timingSafeEqual(sha256(given), this.digest);
   }
@@ -54,6 +68,29 @@ export class BearerToken {
         : `the bearer token given is not ${this.setting}`,
     );
   }
+}
+
+/**
+ * A guard that asks for the token `settings.access[which]` (the setting `setting`) when it is set,
+ * and lets everything through when it is not.
+ */
+export function bearerTokenGuard(
+  which: keyof Settings['access'],
+  setting: string,
+): Type<CanActivate> {
+  @Injectable()
+  class BearerTokenGuard implements CanActivate {
+    private readonly token?: BearerToken;
+
+    constructor(@Inject(SETTINGS) settings: Settings) {
+      this.token = BearerToken.of(settings.access[which], setting);
+    }
+
+    canActivate(context: ExecutionContext): boolean {
+      return this.token?.check(context) ?? true;
+    }
+  }
+  return BearerTokenGuard;
 }
 
 const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
