@@ -145,14 +145,16 @@ export class RunsService
         `the run could not be journaled: ${describeError(error)}`,
       );
     }
-    if (this.stopping) this.admission.unreserve();
-    if (this.stopping && !this.journal.enabled) {
-      throw new ClientStoppingException('shutting down: no new runs');
+    if (this.stopping) {
+      this.admission.unreserve();
+      if (!this.journal.enabled) throw new ClientStoppingException('shutting down: no new runs');
+      // Journaled while the client began to stop: the next life runs it.
+      this.remember(run);
+      run.cancel(`the client stopped before the run started${RESUMES}`);
+      return run;
     }
     this.remember(run);
-    // Journaled while the client began to stop: the next life runs it.
-    if (this.stopping) run.cancel(`the client stopped before the run started${RESUMES}`);
-    else this.admission.offer(run, 'reserved');
+    this.admission.offer(run, 'reserved');
     return run;
   }
 

@@ -90,7 +90,7 @@ type Outcome = { values: unknown[] } | { error: unknown };
 async function ask(client: ClientProxy, pattern: string, data: unknown): Promise<Outcome> {
   try {
     return {
-      values: await lastValueFrom(client.send(pattern, data).pipe(toArray(), timeout(3_000))),
+      values: await lastValueFrom(client.send(pattern, data).pipe(toArray(), timeout(10_000))),
     };
   } catch (error) {
     // A plain object: an Error's own fields (message, name) or Nest's error object as it came.

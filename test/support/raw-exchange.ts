@@ -17,7 +17,7 @@ export async function rawExchange(
   settings: Settings,
   pattern: string,
   data: unknown,
-  withinMs = 3000,
+  withinMs = 10_000,
 ): Promise<string[]> {
   const id = randomUUID();
   const request = JSON.stringify({ pattern, data, id });
