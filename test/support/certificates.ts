@@ -15,6 +15,10 @@ export interface Identity {
 
 function openssl(args: string[], dir: string): void {
   const run = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+  if (run.error)
+    throw new Error(
+      `openssl could not be run (${run.error.message}): install it (apt-get install openssl)`,
+    );
   if (run.status !== 0)
     throw new Error(`openssl ${args.join(' ')} failed (${run.status}): ${run.stderr}`);
 }
