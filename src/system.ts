@@ -25,6 +25,7 @@ import { BrokerAckInterceptor } from './common/transport/rmq/broker-ack.intercep
 import { assertSoleConsumer } from './common/transport/redis/sole-consumer.js';
 import {
   acknowledgesWhenDone,
+  checkBrokerAccess,
   describeListener,
   listeningPort,
   serverOptions,
@@ -153,6 +154,7 @@ export async function startSystem(
   options: SystemOptions = {},
 ): Promise<RunningSystem> {
   const logger = new Logger('System');
+  await checkBrokerAccess(settings);
   const ops = new ProcessOps();
   const logging: Logging = options.pino
     ? { logger: nestLoggerOver(options.pino), http: [requestLogging(options.pino)] }

@@ -17,8 +17,8 @@ import {
 import {
   ReconnectingRedisClient,
   RedisServer,
-  redisOptions,
 } from '../../src/common/transport/redis/redis-transport.js';
+import { redisOptions } from '../../src/common/transport/redis/redis-connection.js';
 import { assertBrokerUp } from '../support/brokers.js';
 import { eventually } from '../support/sse.js';
 import { closeAll } from '../support/close-all.js';

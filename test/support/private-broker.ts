@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -12,6 +12,23 @@ import { delimiter, join } from 'node:path';
  */
 export type PrivateBrokerKind = 'redis' | 'nats' | 'mqtt' | 'rmq';
 
+/**
+ * A broker that lets in only `user` with `password` (and, for NATS, the nkey user `nkey`), and with
+ * `tls` only over mutual TLS: it presents `tls.cert` and asks for a client certificate `tls.ca` signed.
+ */
+export interface BrokerAccess {
+  readonly user: string;
+  readonly password: string;
+  readonly tls?: { readonly ca: string; readonly cert: string; readonly key: string };
+  /** NATS: the public key of an nkey user it also lets in. */
+  readonly nkey?: string;
+  /**
+   * NATS: a config file of users of its own instead (as docs/brokers/nats-roles.conf), with the
+   * environment it reads their passwords from; `user` and `password` then only go in `url`.
+   */
+  readonly natsConfig?: { readonly file: string; readonly env: Record<string, string> };
+}
+
 interface Recipe {
   readonly name: string;
   /** Where to look for the program, in order: absolute paths, or names searched in PATH. */
@@ -22,41 +39,101 @@ interface Recipe {
   prepare(
     port: number,
     dir: string,
+    access?: BrokerAccess,
   ): Promise<{ args: string[]; env?: Record<string, string>; url: string }>;
 }
+
+/** `scheme://user:password@127.0.0.1:port`, the secure scheme with TLS. */
+const urlOf = (schemes: [string, string], port: number, access?: BrokerAccess): string =>
+  `${access?.tls ? schemes[1] : schemes[0]}://${
+    access ? `${encodeURIComponent(access.user)}:${encodeURIComponent(access.password)}@` : ''
+  }127.0.0.1:${port}`;
 
 const RECIPES: Record<PrivateBrokerKind, Recipe> = {
   redis: {
     name: 'Redis',
     programs: ['redis-server', '/usr/bin/redis-server'],
     startWithinMs: 15_000,
-    prepare: (port) =>
-      Promise.resolve({
-        args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-        url: `redis://127.0.0.1:${port}`,
-      }),
+    prepare: (port, _dir, access) => {
+      const args = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+      if (access)
+        // An ACL user of its own; the default user, which needs no password, is off.
+        args.push(
+          ...['--user', 'default', 'off'],
+          ...['--user', access.user, 'on', `>${access.password}`, '~*', '&*', '+@all'],
+        );
+      if (access?.tls)
+        args.push(
+          ...['--port', '0', '--tls-port', String(port)],
+          ...['--tls-cert-file', access.tls.cert, '--tls-key-file', access.tls.key],
+          ...['--tls-ca-cert-file', access.tls.ca, '--tls-auth-clients', 'yes'],
+        );
+      else args.push('--port', String(port));
+      return Promise.resolve({ args, url: urlOf(['redis', 'rediss'], port, access) });
+    },
   },
   nats: {
     name: 'NATS',
     programs: ['nats-server', '/usr/sbin/nats-server'],
     startWithinMs: 15_000,
-    prepare: (port) =>
-      Promise.resolve({
-        args: ['-a', '127.0.0.1', '-p', String(port)],
-        url: `nats://127.0.0.1:${port}`,
-      }),
+    prepare: async (port, dir, access) => {
+      const listen = ['-a', '127.0.0.1', '-p', String(port)];
+      if (!access) return { args: listen, url: urlOf(['nats', 'tls'], port) };
+      if (access.natsConfig)
+        return {
+          args: ['-c', access.natsConfig.file, ...listen],
+          env: access.natsConfig.env,
+          url: urlOf(['nats', 'tls'], port, access),
+        };
+      const users = [
+        `{ user: ${JSON.stringify(access.user)}, password: ${JSON.stringify(access.password)} }`,
+        ...(access.nkey ? [`{ nkey: ${access.nkey} }`] : []),
+      ];
+      const tls = access.tls
+        ? `tls { cert_file: "${access.tls.cert}", key_file: "${access.tls.key}", ` +
+          `ca_file: "${access.tls.ca}", verify: true }\n`
+        : '';
+      const config = join(dir, 'nats.conf');
+      await writeFile(
+        config,
+        `host: 127.0.0.1\nport: ${port}\nauthorization { users: [ ${users.join(', ')} ] }\n${tls}`,
+      );
+      return { args: ['-c', config], url: urlOf(['nats', 'tls'], port, access) };
+    },
   },
   mqtt: {
     name: 'Mosquitto',
     programs: ['mosquitto', '/usr/sbin/mosquitto'],
     startWithinMs: 15_000,
-    prepare: async (port, dir) => {
+    prepare: async (port, dir, access) => {
       const config = join(dir, 'mosquitto.conf');
-      await writeFile(
-        config,
-        `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n`,
-      );
-      return { args: ['-c', config], url: `mqtt://127.0.0.1:${port}` };
+      const lines = [`listener ${port} 127.0.0.1`, 'persistence false', 'log_dest stderr'];
+      // Started as root, Mosquitto would become the mosquitto user, who cannot read this
+      // test's private folder (its password file and certificates).
+      if (process.getuid?.() === 0) lines.push('user root');
+      if (access) {
+        const passwords = join(dir, 'passwords');
+        const made = spawnSync(
+          'mosquitto_passwd',
+          ['-b', '-c', passwords, access.user, access.password],
+          { encoding: 'utf8' },
+        );
+        if (made.status !== 0)
+          throw new Error(
+            `mosquitto_passwd failed (${made.error?.message ?? made.stderr}): it comes with ` +
+              `Debian's mosquitto package (bash .ci/brokers.sh)`,
+          );
+        lines.push('allow_anonymous false', `password_file ${passwords}`);
+      } else lines.push('allow_anonymous true');
+      if (access?.tls)
+        lines.push(
+          `cafile ${access.tls.ca}`,
+          `certfile ${access.tls.cert}`,
+          `keyfile ${access.tls.key}`,
+          'require_certificate true',
+        );
+      await writeFile(config, `${lines.join('\n')}\n`);
+      return { args: ['-c', config], url: urlOf(['mqtt', 'mqtts'], port, access) };
     },
   },
   rmq: {
@@ -65,10 +142,25 @@ const RECIPES: Record<PrivateBrokerKind, Recipe> = {
     // to /var/log; the script behind it runs a node as whoever calls it.
     programs: ['/usr/lib/rabbitmq/bin/rabbitmq-server', 'rabbitmq-server'],
     startWithinMs: 90_000,
-    prepare: async (port, dir) => {
+    prepare: async (port, dir, access) => {
       const config = join(dir, 'rabbitmq.conf');
       // Our own config file: the system's would also open its listener on 5672.
-      await writeFile(config, `listeners.tcp.1 = 127.0.0.1:${port}\nloopback_users.guest = true\n`);
+      const lines = access?.tls
+        ? [
+            'listeners.tcp = none',
+            `listeners.ssl.1 = 127.0.0.1:${port}`,
+            `ssl_options.cacertfile = ${access.tls.ca}`,
+            `ssl_options.certfile = ${access.tls.cert}`,
+            `ssl_options.keyfile = ${access.tls.key}`,
+            'ssl_options.verify = verify_peer',
+            'ssl_options.fail_if_no_peer_cert = true',
+          ]
+        : [`listeners.tcp.1 = 127.0.0.1:${port}`];
+      lines.push(
+        ...(access ? [`default_user = ${access.user}`, `default_pass = ${access.password}`] : []),
+        'loopback_users.guest = true',
+      );
+      await writeFile(config, `${lines.join('\n')}\n`);
       await writeFile(join(dir, 'enabled_plugins'), '[].\n');
       await writeFile(join(dir, 'rabbitmq-env.conf'), '');
       const distPort = await freePort();
@@ -82,14 +174,17 @@ const RECIPES: Record<PrivateBrokerKind, Recipe> = {
           RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
           RABBITMQ_NODENAME: `rabbit-test-${port}@localhost`,
           RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
-          RABBITMQ_NODE_PORT: String(port),
+          // With TLS, the plain listener is off and the config file says where TLS listens.
+          ...(access?.tls ? {} : { RABBITMQ_NODE_PORT: String(port) }),
           RABBITMQ_DIST_PORT: String(distPort),
           RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
           RABBITMQ_LOG_BASE: join(dir, 'log'),
           RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}',
           ERL_EPMD_ADDRESS: '127.0.0.1',
         },
-        url: `amqp://guest:guest@127.0.0.1:${port}`,
+        url: access
+          ? urlOf(['amqp', 'amqps'], port, access)
+          : `amqp://guest:guest@127.0.0.1:${port}`,
       };
     },
   },
@@ -124,7 +219,7 @@ export class PrivateBroker {
    * Starts a broker of `kind` on a free port and waits until it listens. Fails (never skips) when
    * the broker is not installed: CI installs all four with `.ci/brokers.sh`.
    */
-  static async start(kind: PrivateBrokerKind): Promise<PrivateBroker> {
+  static async start(kind: PrivateBrokerKind, access?: BrokerAccess): Promise<PrivateBroker> {
     const recipe = RECIPES[kind];
     const program = findProgram(recipe.programs);
     if (!program) {
@@ -135,7 +230,7 @@ export class PrivateBroker {
     }
     const port = await freePort();
     const dir = await mkdtemp(join(tmpdir(), `ordered-pipeline-${kind}-`));
-    const { args, env, url } = await recipe.prepare(port, dir);
+    const { args, env, url } = await recipe.prepare(port, dir, access);
     const broker = new PrivateBroker(kind, port, url, program, args, env ?? {}, dir);
     await broker.launch();
     return broker;

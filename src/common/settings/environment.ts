@@ -35,7 +35,13 @@ import {
 } from './settings.js';
 import { BATCH_ENVELOPE_BYTES, MAX_BATCH_ITEMS, MAX_RESULT_BYTES } from '../contracts/bounds.js';
 import { Doc } from './doc.decorator.js';
-import { readTlsFiles, type TlsFiles } from './tls-files.js';
+import { readSecretFile, readTlsFiles, type TlsFiles } from './tls-files.js';
+
+/** What the settings name by path, read at start (so a bad path stops the start). */
+interface ReadFiles {
+  readonly tls?: TlsFiles;
+  readonly natsCredentials?: string;
+}
 
 const csv = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string'
@@ -116,16 +122,30 @@ export class Environment {
   @Int(0, 65535)
   SAVER_PORT = 5003;
 
-  @Doc('NATS server (`TRANSPORT=nats`)')
+  @Doc(
+    'NATS server (`TRANSPORT=nats`); `nats://user:pass@host:port` or `nats://token@host:port` to log in, `tls://` to require TLS',
+  )
   @IsUrl({ protocols: ['nats', 'tls', 'ws', 'wss'], require_tld: false })
   NATS_URL = 'nats://127.0.0.1:4222';
-  @Doc('RabbitMQ (`TRANSPORT=rmq`)')
+  @Doc(
+    'NATS credentials file instead of a password in `NATS_URL`: a `.creds` file (JWT and nkey seed) or a file holding an nkey seed',
+    { default: '(unset)' },
+  )
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  NATS_CREDENTIALS?: string;
+  @Doc('RabbitMQ (`TRANSPORT=rmq`); `amqps://` for TLS')
   @IsUrl({ protocols: ['amqp', 'amqps'], require_tld: false })
   RMQ_URL = 'amqp://guest:guest@127.0.0.1:5672';
-  @Doc('Redis (`TRANSPORT=redis`)')
+  @Doc(
+    'Redis (`TRANSPORT=redis`); `redis://user:pass@host:port` for an ACL user, `rediss://` for TLS',
+  )
   @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false })
   REDIS_URL = 'redis://127.0.0.1:6379';
-  @Doc('MQTT broker, e.g. Mosquitto (`TRANSPORT=mqtt`)')
+  @Doc(
+    'MQTT broker, e.g. Mosquitto (`TRANSPORT=mqtt`); `mqtt://user:pass@host:port` to log in, `mqtts://` for TLS',
+  )
   @IsUrl({ protocols: ['mqtt', 'mqtts', 'ws', 'wss', 'tcp'], require_tld: false })
   MQTT_URL = 'mqtt://127.0.0.1:1883';
   @Doc(
@@ -155,7 +175,7 @@ export class Environment {
   @MinLength(16)
   METRICS_TOKEN?: string;
   @Doc(
-    "PEM file of the certificate authority for mutual TLS on every TCP link (with `TLS_CERT` and `TLS_KEY`: each listener asks for a client certificate it signed, each client presents its own and checks the listener's)",
+    "PEM file of the certificate authority for mutual TLS on every TCP link (with `TLS_CERT` and `TLS_KEY`: each listener asks for a client certificate it signed, each client presents its own and checks the listener's); on a broker transport, the CA the broker's certificate is checked against, and `TLS_CERT` the certificate presented to it",
     { default: '(unset)' },
   )
   @IsOptional()
@@ -410,10 +430,12 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   problems.push(...messageKeysOf(parsed).problems);
   const tls = readTlsFiles(parsed);
   problems.push(...tls.problems);
+  const natsCredentials = readSecretFile('NATS_CREDENTIALS', parsed.NATS_CREDENTIALS);
+  problems.push(...natsCredentials.problems);
   if (problems.length > 0) {
     throw new InvalidSettingsError(problems);
   }
-  return toSettings(parsed, tls.files);
+  return toSettings(parsed, { tls: tls.files, natsCredentials: natsCredentials.text });
 }
 
 /** Settings whose values are secrets: an error gives their length, never their value. */
@@ -465,7 +487,7 @@ function hopBatchMax(env: Environment): number {
 }
 
 /** The one mapping from variables to the shape the code uses; `Settings` is its type. */
-export function toSettings(env: Environment, tls?: TlsFiles) {
+export function toSettings(env: Environment, files: ReadFiles = {}) {
   const levelIndex = LOG_LEVEL_NAMES.indexOf(env.LOG_LEVEL);
   return {
     transport: env.TRANSPORT,
@@ -483,6 +505,8 @@ export function toSettings(env: Environment, tls?: TlsFiles) {
       rmqUrl: env.RMQ_URL,
       redisUrl: env.REDIS_URL,
       mqttUrl: env.MQTT_URL,
+      /** The text of NATS_CREDENTIALS (a .creds file or an nkey seed); undefined: none. */
+      natsCredentials: files.natsCredentials,
       rmqPrefetch: env.RMQ_PREFETCH,
     },
     outputDir: env.OUTPUT_DIR,
@@ -540,8 +564,8 @@ export function toSettings(env: Environment, tls?: TlsFiles) {
     access: { apiToken: env.API_TOKEN, metricsToken: env.METRICS_TOKEN },
     /** Keys of the internal messages' signatures, the first signing; none: unsigned. */
     messageKeys: messageKeysOf(env).keys,
-    /** Mutual TLS on the TCP links (PEM texts); undefined: plain TCP. */
-    tls,
+    /** Mutual TLS on the TCP links, or TLS towards the broker (PEM texts); undefined: none. */
+    tls: files.tls,
     opsPorts: {
       server: env.SERVER_OPS_PORT,
       processor: env.PROCESSOR_OPS_PORT,

@@ -1,7 +1,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-/** The PEM texts of mutual TLS on the TCP links: this process's certificate, its key, the CA. */
+/** The PEM texts of TLS (mutual on the TCP links, towards the broker otherwise): this process's certificate, its key, the CA. */
 export interface TlsFiles {
   readonly ca: string;
   readonly cert: string;
@@ -53,4 +53,20 @@ export function readTlsFiles(given: Given): { files?: TlsFiles; problems: string
       `TLS_KEY: ${given.TLS_KEY} is not the key of the certificate in ${given.TLS_CERT}`,
     );
   return problems.length > 0 ? { problems } : { files: { ca, cert, key }, problems };
+}
+
+/** A file a setting names (a credentials file), read at start; undefined when the setting is unset. */
+export function readSecretFile(
+  name: string,
+  path: string | undefined,
+): { text?: string; problems: string[] } {
+  if (path === undefined) return { problems: [] };
+  try {
+    const text = readFileSync(path, 'utf8');
+    return text.trim() === ''
+      ? { problems: [`${name}: ${path} is empty`] }
+      : { text, problems: [] };
+  } catch (error) {
+    return { problems: [`${name}: cannot read ${path}: ${(error as Error).message}`] };
+  }
 }

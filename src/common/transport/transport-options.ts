@@ -10,7 +10,12 @@ import { LocalClient, LocalServer } from './local/local-transport.js';
 import { MuxedInboxNatsClient, NatsServer } from './nats/nats-transport.js';
 import { SharedSubscriptionMqttServer, StickyReplyMqttClient } from './mqtt/mqtt-transport.js';
 import { rmqClientOptions, RmqServer } from './rmq/rmq-transport.js';
-import { ReconnectingRedisClient, RedisServer, redisOptions } from './redis/redis-transport.js';
+import { checkRmqAccess, rmqSocketOptions } from './rmq/rmq-connection.js';
+import { ReconnectingRedisClient, RedisServer } from './redis/redis-transport.js';
+import { checkRedisAccess, redisOptions } from './redis/redis-connection.js';
+import { checkNatsAccess, natsConnection } from './nats/nats-connection.js';
+import { checkMqttAccess, mqttOptions } from './mqtt/mqtt-connection.js';
+import { withoutSecret } from './broker-access.js';
 import { ThrottledTcpClient } from './tcp/tcp-client.js';
 
 /**
@@ -42,14 +47,14 @@ export function clientOptions(
     case 'nats':
       return {
         customClass: MuxedInboxNatsClient as unknown as CustomClientOptions['customClass'],
-        options: { servers: [brokers.natsUrl] },
+        options: natsConnection(brokers.natsUrl, brokers.natsCredentials, settings.tls),
       };
     case 'rmq':
-      return rmqClientOptions(brokers.rmqUrl, groupOf(role), role);
+      return rmqClientOptions(brokers.rmqUrl, groupOf(role), role, settings.tls);
     case 'redis':
       return {
         customClass: ReconnectingRedisClient as unknown as CustomClientOptions['customClass'],
-        options: redisOptions(brokers.redisUrl),
+        options: redisOptions(brokers.redisUrl, settings.tls),
       };
     case 'local':
       return {
@@ -60,7 +65,7 @@ export function clientOptions(
       return {
         // Nest types customClass as a ClientProxy of string statuses; ClientMqtt's are narrower.
         customClass: StickyReplyMqttClient as unknown as CustomClientOptions['customClass'],
-        options: { url: brokers.mqttUrl },
+        options: mqttOptions(brokers.mqttUrl, settings.tls),
       };
   }
 }
@@ -89,7 +94,7 @@ export function serverOptions(settings: Settings, role: PeerRole): MicroserviceO
       return {
         // Like the other brokers' listeners: keep trying until the broker is there.
         strategy: new NatsServer({
-          servers: [brokers.natsUrl],
+          ...natsConnection(brokers.natsUrl, brokers.natsCredentials, settings.tls),
           queue: groupOf(role),
           waitOnFirstConnect: true,
           maxReconnectAttempts: -1,
@@ -99,6 +104,7 @@ export function serverOptions(settings: Settings, role: PeerRole): MicroserviceO
       return {
         strategy: new RmqServer(!acknowledgesWhenDone(settings, role), {
           urls: [brokers.rmqUrl],
+          ...rmqSocketOptions(settings.tls),
           queue: groupOf(role),
           queueOptions: { durable: true },
           // Nest's default is noAck: true, which loses whatever a consumer held when it died.
@@ -107,12 +113,15 @@ export function serverOptions(settings: Settings, role: PeerRole): MicroserviceO
         }),
       };
     case 'redis':
-      return { strategy: new RedisServer(redisOptions(brokers.redisUrl)) };
+      return { strategy: new RedisServer(redisOptions(brokers.redisUrl, settings.tls)) };
     case 'local':
       return { strategy: new LocalServer(role) };
     case 'mqtt':
       return {
-        strategy: new SharedSubscriptionMqttServer(groupOf(role), { url: brokers.mqttUrl }),
+        strategy: new SharedSubscriptionMqttServer(
+          groupOf(role),
+          mqttOptions(brokers.mqttUrl, settings.tls),
+        ),
       };
   }
 }
@@ -146,13 +155,13 @@ export function describePeer(settings: Settings, role: PeerRole): string {
     case 'local':
       return `${role} (in this process)`;
     case 'nats':
-      return `${role} via NATS at ${brokers.natsUrl}`;
+      return `${role} via NATS at ${withoutSecret(brokers.natsUrl)}`;
     case 'rmq':
-      return `${role} via RabbitMQ at ${withoutPassword(brokers.rmqUrl)}`;
+      return `${role} via RabbitMQ at ${withoutSecret(brokers.rmqUrl)}`;
     case 'redis':
-      return `${role} via Redis at ${withoutPassword(brokers.redisUrl)}`;
+      return `${role} via Redis at ${withoutSecret(brokers.redisUrl)}`;
     case 'mqtt':
-      return `${role} via MQTT at ${withoutPassword(brokers.mqttUrl)}`;
+      return `${role} via MQTT at ${withoutSecret(brokers.mqttUrl)}`;
   }
 }
 
@@ -163,10 +172,26 @@ export function describeListener(settings: Settings, role: PeerRole): string {
   return describePeer(settings, role);
 }
 
-function withoutPassword(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
+/**
+ * Before any module starts: a broker that is there but turns this process away (credentials, a
+ * certificate) ends the start with `BrokerRefusedError`, naming it; one not there yet is waited
+ * for by the listeners and clients, as always.
+ */
+export async function checkBrokerAccess(settings: Settings): Promise<void> {
+  const { brokers, tls } = settings;
+  switch (settings.transport) {
+    case 'nats':
+      return checkNatsAccess(brokers.natsUrl, brokers.natsCredentials, tls);
+    case 'rmq':
+      return checkRmqAccess(brokers.rmqUrl, tls);
+    case 'redis':
+      return checkRedisAccess(brokers.redisUrl, tls);
+    case 'mqtt':
+      return checkMqttAccess(brokers.mqttUrl, tls);
+    case 'tcp':
+    case 'local':
+      return;
+  }
 }
 
 /** The port a started listener is bound to (it differs from the setting when that was 0). */

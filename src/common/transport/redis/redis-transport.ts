@@ -4,7 +4,6 @@ import {
   type OutgoingResponse,
   type ReadPacket,
   type RedisContext,
-  type RedisOptions,
   type MsPattern,
   type WritePacket,
 } from '@nestjs/microservices';
@@ -96,20 +95,3 @@ function disconnect(...connections: unknown[]): void {
 }
 
 const redisBackoffMs = (times: number): number => Math.min(5000, 100 * 2 ** Math.min(times, 6));
-
-/** ioredis options from a `redis://` or `rediss://` URL. */
-export function redisOptions(url: string): Required<RedisOptions>['options'] {
-  const parsed = new URL(url);
-  const db = Number(parsed.pathname.slice(1) || 0);
-  return {
-    // Commands issued in one turn of the event loop leave in one write (a PUBLISH per request
-    // and per reply; one write each was the largest cost of a Redis client's CPU).
-    enableAutoPipelining: true,
-    host: parsed.hostname,
-    port: Number(parsed.port || 6379),
-    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
-    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
-    ...(db ? { db } : {}),
-    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
-  };
-}

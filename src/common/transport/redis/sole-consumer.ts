@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { Patterns } from '../../contracts/patterns.js';
 import type { PeerRole, Settings } from '../../settings/settings.js';
 import { sharesWorkBetweenReplicas } from '../transport-options.js';
+import { redisOptions } from './redis-connection.js';
 
 /** The request channel each role listens on. */
 const REQUEST_CHANNEL: Record<PeerRole, string> = {
@@ -20,7 +21,8 @@ export class ReplicaRefusedError extends Error {}
  */
 export async function assertSoleConsumer(settings: Settings, role: PeerRole): Promise<void> {
   if (sharesWorkBetweenReplicas(settings)) return;
-  const redis = new Redis(settings.brokers.redisUrl, {
+  const redis = new Redis({
+    ...redisOptions(settings.brokers.redisUrl, settings.tls),
     lazyConnect: true,
     maxRetriesPerRequest: 3,
   });

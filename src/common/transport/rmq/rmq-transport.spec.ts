@@ -13,7 +13,7 @@ describe('RabbitMQ: what is persistent and confirmed', () => {
   const url = 'amqp://127.0.0.1:5672';
 
   it('sends to the processor persistent, on Nest’s own (confirming) client', () => {
-    expect(rmqClientOptions(url, 'q.processor', 'processor')).toEqual({
+    expect(rmqClientOptions(url, 'q.processor', 'processor', undefined)).toEqual({
       transport: Transport.RMQ,
       options: {
         urls: [url],
@@ -27,7 +27,7 @@ describe('RabbitMQ: what is persistent and confirmed', () => {
   it.each(['server', 'saver'] as const)(
     'sends requests to the %s transient and unconfirmed',
     (role) => {
-      expect(rmqClientOptions(url, `q.${role}`, role)).toEqual({
+      expect(rmqClientOptions(url, `q.${role}`, role, undefined)).toEqual({
         customClass: UnconfirmedRmqClient,
         options: {
           urls: [url],

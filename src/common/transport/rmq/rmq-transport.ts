@@ -13,6 +13,8 @@ import {
 import type { Observable } from 'rxjs';
 import { describeError } from '../../describe-error.js';
 import type { PeerRole } from '../../settings/settings.js';
+import type { TlsFiles } from '../../settings/tls-files.js';
+import { rmqSocketOptions } from './rmq-connection.js';
 import { ThrottledLog } from '../../throttled-log.js';
 import { withDirectReplies } from '../nest-seam/direct-replies.js';
 import { withExactPatterns } from '../nest-seam/exact-patterns.js';
@@ -52,9 +54,10 @@ export function rmqClientOptions(
   url: string,
   queue: string,
   role: PeerRole,
+  tls: TlsFiles | undefined,
 ): ClientOptions | CustomClientOptions {
   // Replies come back on RabbitMQ's direct reply-to, which needs the client's default noAck.
-  const options = { urls: [url], queue, queueOptions: { durable: true } };
+  const options = { urls: [url], ...rmqSocketOptions(tls), queue, queueOptions: { durable: true } };
   if (role === 'processor')
     return { transport: Transport.RMQ, options: { ...options, persistent: true } };
   return {
