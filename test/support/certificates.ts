@@ -37,15 +37,21 @@ export function makeAuthority(dir: string, name: string): Authority {
   return { ca, caKey };
 }
 
-/** A certificate `authority` signed for 127.0.0.1 and localhost, as server and client. */
-export function makeIdentity(dir: string, name: string, authority: Authority): Identity {
+/** A certificate `authority` signed for localhost and `addresses`, as server and client. */
+export function makeIdentity(
+  dir: string,
+  name: string,
+  authority: Authority,
+  addresses: readonly string[] = ['127.0.0.1'],
+): Identity {
   const key = join(dir, `${name}.key`);
   const csr = join(dir, `${name}.csr`);
   const cert = join(dir, `${name}.pem`);
   const extensions = join(dir, `${name}.ext`);
   writeFileSync(
     extensions,
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n',
+    `subjectAltName=${addresses.map((address) => `IP:${address}`).join(',')},DNS:localhost\n` +
+      'extendedKeyUsage=serverAuth,clientAuth\n',
   );
   openssl(['req', ...NEW_KEY, key, '-out', csr, '-subj', `/CN=${name}`], dir);
   openssl(

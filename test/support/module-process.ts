@@ -50,9 +50,11 @@ export class ModuleProcess {
     this.exited = new Promise((done) => child.once('exit', (code) => done(code)));
   }
 
-  static start(modules: string, env: Record<string, string>): ModuleProcess {
+  /** `on`: a command prefix that runs it elsewhere (`NetworkHosts.run(host)`), the signals reaching it. */
+  static start(modules: string, env: Record<string, string>, on: string[] = []): ModuleProcess {
     if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run \`npm run build\` first`);
-    const child = spawn(process.execPath, [ENTRY], {
+    const [program, ...args] = [...on, process.execPath, ENTRY];
+    const child = spawn(program, args, {
       env: { ...process.env, ...env, MODULES: modules },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
