@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { BrokerSettlement } from '../common/transport/rmq/broker-settlement.js';
 import { provideHop } from '../common/delivery/hops.js';
 import { ProcessorController } from './processor.controller.js';
 import { ProcessorOps } from './processor-ops.js';
@@ -8,6 +7,6 @@ import { ProcessorService } from './processor.service.js';
 /** Acknowledges tasks at once, processes them after a random delay, hands results to the saver. */
 @Module({
   controllers: [ProcessorController],
-  providers: [ProcessorService, BrokerSettlement, ...provideHop('saver'), ProcessorOps],
+  providers: [ProcessorService, ...provideHop('saver'), ProcessorOps],
 })
 export class ProcessorModule {}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Result, ResultReceipt, Task } from '../common/contracts/messages.js';
 import { loadSettings } from '../common/settings/environment.js';
+import { allDone, collectMessageWork } from '../common/delivery/message-work.js';
 import type { ItemSend } from '../common/delivery/peer-link.js';
 import { ProcessorService } from './processor.service.js';
 
@@ -25,14 +26,22 @@ function fakeSaver(fail = false) {
   return { link, handed };
 }
 
+/** Takes `task` as a handler would, and answers the work it declared for its message. */
+async function workOf(sut: ProcessorService, task: Task): Promise<Promise<boolean>[]> {
+  const work: Promise<boolean>[] = [];
+  await collectMessageWork(work, () => sut.take(task));
+  expect(work).toHaveLength(1);
+  return work;
+}
+
 describe(ProcessorService.name, () => {
   const settings = loadSettings({ LOG_LEVEL: 'error' });
 
   it('hands each task to the saver once, with its delay and its processor id', async () => {
     const { link, handed } = fakeSaver();
     const sut = new ProcessorService(link, settings);
-    const taken = await Promise.all([sut.take(task(1, 0.05)), sut.take(task(2))]);
-    expect(await Promise.all(taken.map(({ handedOff }) => handedOff))).toEqual([true, true]);
+    const taken = await Promise.all([workOf(sut, task(1, 0.05)), workOf(sut, task(2))]);
+    expect(await Promise.all(taken.map(allDone))).toEqual([true, true]);
     expect(handed.map((result) => result.seq).sort()).toEqual([1, 2]);
     const [first] = handed.filter((result) => result.seq === 1);
     expect(first.delayMs).toBeLessThanOrEqual(50);
@@ -44,10 +53,10 @@ describe(ProcessorService.name, () => {
   it('does not process a task twice while it still holds it', async () => {
     const { link, handed } = fakeSaver();
     const sut = new ProcessorService(link, settings);
-    const first = await sut.take(task(1, 0.05));
-    const again = await sut.take(task(1, 0.05));
+    const first = await workOf(sut, task(1, 0.05));
+    const again = await workOf(sut, task(1, 0.05));
     expect(sut.pending).toBe(1);
-    await Promise.all([first.handedOff, again.handedOff]);
+    expect(await allDone([...first, ...again])).toBe(true);
     expect(handed).toHaveLength(1);
   });
 
@@ -59,15 +68,15 @@ describe(ProcessorService.name, () => {
       return new ProcessorService(link, settings);
     };
     const forGood = refusing({ status: 'error', message: 'run r is cancelled at the saver' });
-    expect(await (await forGood.take(task(1))).handedOff).toBe(true);
+    expect(await allDone(await workOf(forGood, task(1)))).toBe(true);
     const forNow = refusing({ status: 'error', message: 'too far ahead', retryable: true });
-    expect(await (await forNow.take(task(1))).handedOff).toBe(false);
+    expect(await allDone(await workOf(forNow, task(1)))).toBe(false);
   });
 
   it('reports a failed hand-off instead of throwing', async () => {
     const { link } = fakeSaver(true);
     const sut = new ProcessorService(link, settings);
-    expect(await (await sut.take(task(3))).handedOff).toBe(false);
+    expect(await allDone(await workOf(sut, task(3)))).toBe(false);
     expect(sut.pending).toBe(0);
   });
 });

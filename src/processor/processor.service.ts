@@ -17,6 +17,7 @@ import type { Settings } from '../common/settings/settings.js';
 import { SETTINGS } from '../common/settings/settings.module.js';
 import { ThrottledLog } from '../common/throttled-log.js';
 import { InjectHop } from '../common/delivery/hops.js';
+import { messageFinishesWith } from '../common/delivery/message-work.js';
 import type { ItemSend } from '../common/delivery/peer-link.js';
 import { isHandlerError, isRetryableRefusal, refuseForNow } from '../common/delivery/refusal.js';
 import type { TaskRefusal } from '../ops/pipeline-metrics.js';
@@ -70,20 +71,25 @@ export class ProcessorService implements BeforeApplicationShutdown, OnApplicatio
   }
 
   /**
-   * Takes a task once there is room for it, then processes it in the background: the outer
-   * promise settles when the task is taken (the moment to acknowledge), the inner one (which never
-   * rejects) tells whether the task is finished: its result is with the saver, or the saver
-   * refused it for good (its run ended there). A task this processor already holds (sent
-   * again after a timeout, or redelivered) is not taken twice.
+   * Takes a task once there is room for it (the promise settles then: the moment to answer), then
+   * processes it in the background. Its processing is the work of the message that brought it
+   * (`messageFinishesWith`): done for good once its result is with the saver, or the saver refused
+   * it for good (its run ended there); answered as that (never rejects). A task this processor
+   * already holds (sent again after a timeout, or redelivered) is not taken twice.
    */
-  async take(task: Task): Promise<{ handedOff: Promise<boolean> }> {
+  async take(task: Task): Promise<void> {
+    messageFinishesWith((await this.taken(task)).processed);
+  }
+
+  /** The task taken (or found held), and its processing. */
+  private async taken(task: Task): Promise<{ processed: Promise<boolean> }> {
     if (task.delayRange * 1000 > this.maxDelayMs) {
       const message = `delayRange ${task.delayRange} s is above this processor's MAX_DELAY (${this.maxDelayMs / 1000} s)`;
       this.refused('delay_above_max', `run ${task.runId} seq ${task.seq}: ${message}`);
       throw new RpcException(message);
     }
     const held = this.heldTask(task);
-    if (held) return { handedOff: held };
+    if (held) return { processed: held };
     try {
       await this.room.acquire();
     } catch (error) {
@@ -95,7 +101,7 @@ export class ProcessorService implements BeforeApplicationShutdown, OnApplicatio
     const again = this.heldTask(task);
     if (again) {
       this.room.release();
-      return { handedOff: again };
+      return { processed: again };
     }
     const seqs = this.heldOfRun(task.runId);
     const work = this.process(task).finally(() => {
@@ -105,7 +111,7 @@ export class ProcessorService implements BeforeApplicationShutdown, OnApplicatio
       this.room.release();
     });
     seqs.set(task.seq, work);
-    return { handedOff: work };
+    return { processed: work };
   }
 
   /** Calls `count` with the reason of every task refused or result dropped (none: stops). */

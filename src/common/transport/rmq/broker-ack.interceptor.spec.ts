@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { Logger, type CallHandler } from '@nestjs/common';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { RmqContext, RpcException, TcpContext } from '@nestjs/microservices';
-import { lastValueFrom, type Observable, of, Subject, throwError } from 'rxjs';
+import { defer, lastValueFrom, type Observable, of, Subject, tap, throwError } from 'rxjs';
+import { messageFinishesWith } from '../../delivery/message-work.js';
 import { BrokerAckInterceptor } from './broker-ack.interceptor.js';
 
 const PATTERN = 'processor.task';
@@ -31,6 +32,11 @@ const rpcCall = (context: unknown) => {
   return host;
 };
 
+/** Waits, a turn of the event loop at a time, until `condition` holds. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}
+
 const handling = (handle: Observable<unknown>): CallHandler => ({ handle: () => handle });
 
 describe(BrokerAckInterceptor.name, () => {
@@ -55,6 +61,48 @@ describe(BrokerAckInterceptor.name, () => {
     work.complete();
 
     expect(settled).toEqual([{ how: 'ack', message }]);
+  });
+
+  it('acknowledges a message once the work its handler declared has finished, after the answer', async () => {
+    const { channel, settled } = fakeChannel();
+    let finish: (done: boolean) => void = () => undefined;
+    const processing = new Promise<boolean>((resolve) => (finish = resolve));
+    const handler = defer(async () => {
+      await Promise.resolve();
+      messageFinishesWith(processing);
+      return 'Ok';
+    });
+    const answers: unknown[] = [];
+
+    const answer = sut.intercept(
+      rpcCall(new RmqContext([message, channel, PATTERN])),
+      handling(handler),
+    );
+    const ended = lastValueFrom(answer.pipe(tap((value) => answers.push(value))));
+    await until(() => answers.length === 1);
+    expect(settled).toEqual([]);
+    finish(true);
+    await ended;
+
+    expect(answers).toEqual(['Ok']);
+    expect(settled).toEqual([{ how: 'ack', message }]);
+  });
+
+  it('requeues a message whose declared work did not finish for good', async () => {
+    const { channel, settled } = fakeChannel();
+    const handler = defer(() => {
+      messageFinishesWith(Promise.resolve(true));
+      messageFinishesWith(Promise.resolve(false));
+      return of('Ok');
+    });
+
+    const answer = sut.intercept(
+      rpcCall(new RmqContext([message, channel, PATTERN])),
+      handling(handler),
+    );
+
+    await expect(lastValueFrom(answer)).rejects.toThrow(`${PATTERN}: its work did not finish`);
+    expect(settled).toEqual([{ how: 'nack', message, allUpTo: false, requeue: true }]);
   });
 
   it('drops a message the contract refused (RpcException): nack without requeue, error passed on', async () => {

@@ -6,13 +6,16 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { RmqContext, RpcException } from '@nestjs/microservices';
-import { tap, type Observable } from 'rxjs';
+import { concat, defer, EMPTY, Observable, tap } from 'rxjs';
+import { allDone, collectMessageWork } from '../../delivery/message-work.js';
 
 /**
- * Acknowledges a RabbitMQ message once its handler has finished all its work (the handler's
- * observable completes), so a consumer that dies before that leaves the message to be delivered
- * again. A message the contract refuses is dropped; one whose handling failed is requeued.
- * Does nothing on other transports, so handlers never see a broker's context.
+ * Acknowledges a RabbitMQ message once all its work is done: the handler's answer has gone out
+ * and whatever work the handler declared for the message (`messageFinishesWith`: a processor's
+ * tasks until their results are with the saver) has finished for good, so a consumer that dies
+ * before that leaves the whole message to be delivered again. A message the contract refuses is
+ * dropped; one whose handling or work failed is requeued. Does nothing on other transports, so
+ * handlers never see a broker's context.
  */
 @Injectable()
 export class BrokerAckInterceptor implements NestInterceptor {
@@ -37,7 +40,18 @@ export class BrokerAckInterceptor implements NestInterceptor {
         this.logger.warn(`could not settle a message on ${rpc.getPattern()}: ${String(error)}`);
       }
     };
-    return next.handle().pipe(
+    const work: Promise<boolean>[] = [];
+    // The handler starts on subscription, inside the collection, so its declared work lands here.
+    const answered = new Observable<unknown>((subscriber) =>
+      collectMessageWork(work, () => next.handle().subscribe(subscriber)),
+    );
+    const finished = defer(async () => {
+      if (!(await allDone(work))) throw new Error(`${rpc.getPattern()}: its work did not finish`);
+    });
+    return concat(
+      answered,
+      defer(() => (work.length > 0 ? finished : EMPTY)),
+    ).pipe(
       tap({
         complete: () => settle(() => channel.ack(message)),
         error: (error: unknown) =>
