@@ -1,7 +1,8 @@
 import { RUN_STATES, isFinal } from '../common/contracts/http.js';
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
-import { InjectPeerLink } from '../common/delivery/peer-link.provider.js';
+import { InjectPeerLink, InjectSaverLinks } from '../common/delivery/peer-link.provider.js';
+import type { SaverLinks } from '../common/delivery/saver-links.js';
 import type { PeerLink } from '../common/delivery/peer-link.js';
 import { peerLinkMetrics } from '../ops/peer-link-metrics.js';
 import { pingPeer } from '../ops/peer-readiness.js';
@@ -28,7 +29,7 @@ export class ClientOps implements OnModuleInit, OnModuleDestroy {
     private readonly events: RunEvents,
     private readonly runs: RunsService,
     @InjectPeerLink('server') private readonly server: PeerLink,
-    @InjectPeerLink('saver') private readonly saver: PeerLink,
+    @InjectSaverLinks() private readonly savers: SaverLinks,
   ) {}
 
   onModuleInit(): void {
@@ -60,9 +61,12 @@ export class ClientOps implements OnModuleInit, OnModuleDestroy {
         ]),
       ),
       metrics.unwrittenTasks.add(() => [[{}, this.runs.unwritten.inUse]]),
-      peerLinkMetrics(metrics, 'client', this.saver),
+      peerLinkMetrics(metrics, 'client', this.savers),
       this.readiness.add('server', () => pingPeer(this.server)),
-      this.readiness.add('saver', () => pingPeer(this.saver)),
+      // Each saver by name: one that is away stalls only its own runs, and says which.
+      ...this.savers
+        .named()
+        .map(([saver, link]) => this.readiness.add(saver, () => pingPeer(link))),
     ];
   }
 

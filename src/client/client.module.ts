@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { StrictValidationPipe } from '../common/http/strict-validation.pipe.js';
-import { providePeerLink } from '../common/delivery/peer-link.provider.js';
+import { providePeerLink, provideSaverLinks } from '../common/delivery/peer-link.provider.js';
 import { ProgressStream } from './progress/progress-stream.js';
 import { RunRecorder } from './report/run-recorder.js';
 import { RunReports } from './report/run-reports.js';
@@ -30,7 +30,7 @@ import { RetryLaterFilter } from './retry-later.filter.js';
     ProgressStream,
     RunRecorder,
     RunReports,
-    providePeerLink('saver'),
+    provideSaverLinks(),
     // Only for readiness pings: the tasks go on connections of their own run.
     providePeerLink('server'),
     ClientOps,

@@ -4,7 +4,8 @@ import { Logger } from '@nestjs/common';
 import type { SaverStatus, Task } from '../common/contracts/messages.js';
 import { Patterns } from '../common/contracts/patterns.js';
 import { loadSettings } from '../common/settings/environment.js';
-import { PeerUnreachableError, type PeerLink } from '../common/delivery/peer-link.js';
+import { PeerUnreachableError } from '../common/delivery/peer-link.js';
+import type { SaverLinks } from '../common/delivery/saver-links.js';
 import { RunMonitor } from './run-monitor.js';
 import { Run } from './run.js';
 import { RunConnections, type TaskSender } from './task-sender.js';
@@ -57,7 +58,8 @@ function fakeSaver(answer: (call: SaverCall, index: number) => SaverStatus | Err
       return reply instanceof Error ? Promise.reject(reply) : Promise.resolve(reply);
     },
   };
-  return { link: link as unknown as PeerLink, calls };
+  // The links to one saver: every run is its.
+  return { link: { of: () => link } as unknown as SaverLinks, calls };
 }
 
 /** A task sender that records what it is asked to send again, and calls `onResend` each time. */

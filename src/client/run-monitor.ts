@@ -7,8 +7,8 @@ import { describeError } from '../common/describe-error.js';
 import type { Settings } from '../common/settings/settings.js';
 import { SETTINGS } from '../common/settings/settings.module.js';
 import { ThrottledLog } from '../common/throttled-log.js';
-import { InjectPeerLink } from '../common/delivery/peer-link.provider.js';
-import type { PeerLink } from '../common/delivery/peer-link.js';
+import { InjectSaverLinks } from '../common/delivery/peer-link.provider.js';
+import type { SaverLinks } from '../common/delivery/saver-links.js';
 import type { Run } from './run.js';
 import { TaskSender, type RunConnections } from './task-sender.js';
 
@@ -32,7 +32,7 @@ export class RunMonitor {
 
   constructor(
     @Inject(SETTINGS) private readonly settings: Settings,
-    @InjectPeerLink('saver') private readonly saver: PeerLink,
+    @InjectSaverLinks() private readonly savers: SaverLinks,
     private readonly sender: TaskSender,
   ) {}
 
@@ -99,7 +99,7 @@ export class RunMonitor {
   private async open(run: Run): Promise<SaverStatus | string> {
     const message: SaverRunRef = { runId: run.runId, total: run.total };
     try {
-      return await this.saver.sendOnce<SaverStatus>(Patterns.saverOpen, message);
+      return await this.savers.of(run.runId).sendOnce<SaverStatus>(Patterns.saverOpen, message);
     } catch (error) {
       const reason = describeError(error);
       run.noteError(reason);
@@ -163,7 +163,7 @@ export class RunMonitor {
   async closeAtSaver(run: Run): Promise<void> {
     const message: SaverRunRef = { runId: run.runId, total: run.total };
     try {
-      await this.saver.sendOnce(Patterns.saverCancel, message);
+      await this.savers.of(run.runId).sendOnce(Patterns.saverCancel, message);
     } catch (error) {
       run.noteError(`the saver did not take the cancel: ${describeError(error)}`);
     }
@@ -196,7 +196,7 @@ export class RunMonitor {
   private async status(run: Run, missingLimit: number): Promise<SaverStatus | string> {
     const query: SaverStatusQuery = { runId: run.runId, total: run.total, missingLimit };
     try {
-      return await this.saver.sendOnce<SaverStatus>(Patterns.saverStatus, query);
+      return await this.savers.of(run.runId).sendOnce<SaverStatus>(Patterns.saverStatus, query);
     } catch (error) {
       const reason = describeError(error);
       run.noteError(reason);

@@ -70,8 +70,9 @@ export class TaskSender {
 
   open(run: Run): RunConnections {
     return new RunConnections(
-      Array.from({ length: run.shape.connectionCount }, () =>
-        ClientProxyFactory.create(clientOptions(this.settings, 'server')),
+      // On TCP with SERVER_ADDRESSES, connection k goes to server k (round the list).
+      Array.from({ length: run.shape.connectionCount }, (_, at) =>
+        ClientProxyFactory.create(clientOptions(this.settings, 'server', at)),
       ),
     );
   }

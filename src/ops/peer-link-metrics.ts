@@ -6,7 +6,7 @@ import type { PipelineMetrics } from './pipeline-metrics.js';
 export function peerLinkMetrics(
   metrics: PipelineMetrics,
   from: ModuleName,
-  link: PeerLink,
+  link: Pick<PeerLink, 'role' | 'observeLatency' | 'countMessages' | 'pending'>,
 ): () => void {
   const labels = { from, to: link.role };
   const latency = metrics.hopSeconds.labels(labels);

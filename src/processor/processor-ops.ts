@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { InjectPeerLink } from '../common/delivery/peer-link.provider.js';
-import type { PeerLink } from '../common/delivery/peer-link.js';
+import { InjectSaverLinks } from '../common/delivery/peer-link.provider.js';
+import type { SaverLinks } from '../common/delivery/saver-links.js';
 import { peerLinkMetrics } from '../ops/peer-link-metrics.js';
 import { pingPeer } from '../ops/peer-readiness.js';
 import { PipelineMetrics, TASK_REFUSALS } from '../ops/pipeline-metrics.js';
@@ -16,7 +16,7 @@ export class ProcessorOps implements OnModuleInit, OnModuleDestroy {
     private readonly metrics: PipelineMetrics,
     private readonly readiness: ReadinessChecks,
     private readonly processor: ProcessorService,
-    @InjectPeerLink('saver') private readonly saver: PeerLink,
+    @InjectSaverLinks() private readonly savers: SaverLinks,
   ) {}
 
   onModuleInit(): void {
@@ -26,8 +26,11 @@ export class ProcessorOps implements OnModuleInit, OnModuleDestroy {
     this.removers = [
       () => this.processor.countRefusals(undefined),
       metrics.processorHeld.add(() => [[{}, this.processor.pending]]),
-      peerLinkMetrics(metrics, 'processor', this.saver),
-      this.readiness.add('saver', () => pingPeer(this.saver)),
+      peerLinkMetrics(metrics, 'processor', this.savers),
+      // Each saver by name: one that is away stalls only its own runs, and says which.
+      ...this.savers
+        .named()
+        .map(([saver, link]) => this.readiness.add(saver, () => pingPeer(link))),
     ];
   }
 

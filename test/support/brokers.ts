@@ -52,11 +52,15 @@ export async function assertBrokerUp(transport: TransportName): Promise<void> {
  */
 export async function resetBroker(transport: TransportName): Promise<void> {
   if (transport !== 'rmq') return;
+  await deleteQueues(['server', 'processor', 'saver'].map((role) => `ordered-pipeline.${role}`));
+}
+
+/** Deletes RabbitMQ queues a test made (durable ones outlive it otherwise). */
+export async function deleteQueues(names: readonly string[]): Promise<void> {
   const connection = await amqp.connect(process.env.RMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
   try {
     const channel = await connection.createChannel();
-    for (const role of ['server', 'processor', 'saver'])
-      await channel.deleteQueue(`ordered-pipeline.${role}`);
+    for (const name of names) await channel.deleteQueue(name);
     await channel.close();
   } finally {
     await connection.close();

@@ -3,8 +3,8 @@ import { Injectable } from '@nestjs/common';
 import type { SaverReport, SaverReportQuery } from '../../common/contracts/messages.js';
 import { Patterns } from '../../common/contracts/patterns.js';
 import { describeError } from '../../common/describe-error.js';
-import { InjectPeerLink } from '../../common/delivery/peer-link.provider.js';
-import type { PeerLink } from '../../common/delivery/peer-link.js';
+import { InjectSaverLinks } from '../../common/delivery/peer-link.provider.js';
+import type { SaverLinks } from '../../common/delivery/saver-links.js';
 import { RunJournal } from '../journal/run-journal.js';
 import type { Run } from '../run.js';
 import { RunRecorder } from './run-recorder.js';
@@ -19,7 +19,7 @@ export class RunReports {
   constructor(
     private readonly recorder: RunRecorder,
     private readonly journal: RunJournal,
-    @InjectPeerLink('saver') private readonly saver: PeerLink,
+    @InjectSaverLinks() private readonly savers: SaverLinks,
   ) {}
 
   async of(run: Run): Promise<RunReport> {
@@ -42,7 +42,7 @@ export class RunReports {
   private async askSaver(runId: string): Promise<[SaverReport | null, string?]> {
     const query: SaverReportQuery = { runId };
     try {
-      return [await this.saver.sendOnce<SaverReport>(Patterns.saverReport, query)];
+      return [await this.savers.of(runId).sendOnce<SaverReport>(Patterns.saverReport, query)];
     } catch (error) {
       return [null, describeError(error)];
     }

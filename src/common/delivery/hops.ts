@@ -1,8 +1,15 @@
 import { Inject, type Provider } from '@nestjs/common';
 import { Patterns } from '../contracts/patterns.js';
 import type { PeerRole } from '../settings/settings.js';
-import { peerLinkToken, providePeerLink, type LinkUse } from './peer-link.provider.js';
+import {
+  peerLinkToken,
+  providePeerLink,
+  provideSaverLinks,
+  saverLinksToken,
+  type LinkUse,
+} from './peer-link.provider.js';
 import type { PeerLink } from './peer-link.js';
+import type { SaverLinks } from './saver-links.js';
 
 /**
  * The internal hops, in one place: which peer each one reaches, the pattern its messages carry,
@@ -41,6 +48,16 @@ const tokens: Record<HopName, symbol> = {
 /** The hop's `ItemSend` and the `PeerLink` it uses (injectable as well, for pings). */
 export const provideHop = (name: HopName): Provider[] => {
   const { role, pattern, single, use } = HOPS[name];
+  if (role === 'saver')
+    // Each result to its run's saver.
+    return [
+      provideSaverLinks(use),
+      {
+        provide: tokens[name],
+        useFactory: (savers: SaverLinks) => savers.batched(pattern, single),
+        inject: [saverLinksToken],
+      },
+    ];
   return [
     providePeerLink(role, use),
     {

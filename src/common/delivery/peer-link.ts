@@ -13,6 +13,7 @@ import {
 } from './request-with-retry.js';
 import { signerOf, type Sign } from '../contracts/message-signature.js';
 import { clientOptions, describePeer } from '../transport/transport-options.js';
+import { shardOf } from '../transport/wire-names.js';
 
 /** Sends one item through a batching link: its own answer, or its own error. */
 export type ItemSend<I, A> = (item: I, signal?: AbortSignal) => Promise<A>;
@@ -40,12 +41,15 @@ export class PeerLink implements OnApplicationShutdown {
     private readonly settings: Settings,
     readonly role: PeerRole,
     private readonly policy: RetryPolicy,
+    /** Which saver, when there are several (`SaverLinks`). */
+    which = 0,
   ) {
-    this.logger = new Logger(`PeerLink(${role})`);
-    this.peer = describePeer(settings, role);
+    this.peer = describePeer(settings, role, which);
+    const shard = shardOf(settings, role, which);
+    this.logger = new Logger(`PeerLink(${shard === undefined ? role : `${role} ${shard}`})`);
     this.sign = signerOf(settings);
     this.lanes = Array.from({ length: settings.linkSockets }, () => ({
-      proxy: ClientProxyFactory.create(clientOptions(settings, role)),
+      proxy: ClientProxyFactory.create(clientOptions(settings, role, which)),
       slots: new BoundedSlots(settings.linkWindow, settings.linkQueue, 0),
     }));
   }

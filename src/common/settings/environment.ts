@@ -4,6 +4,7 @@ import { plainToInstance, Transform, Type } from 'class-transformer';
 import {
   ArrayNotEmpty,
   IsIn,
+  ArrayMaxSize,
   IsInt,
   IsNotEmpty,
   IsOptional,
@@ -52,6 +53,8 @@ const csv = ({ value }: { value: unknown }): unknown =>
     : value;
 
 const HOST = /^[A-Za-z0-9._:-]+$/;
+/** `host:port`, the host as `HOST` (an IPv6 address in brackets). */
+const ADDRESS = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/;
 const OPS_PORT_DOC = (role: string): string =>
   `HTTP port of \`/health/*\` and \`/metrics\` when the ${role} is the first of server, processor, saver that a process without the client runs; \`0\`: a free port, named in the first log line`;
 
@@ -121,6 +124,44 @@ export class Environment {
   @Doc('port the saver listens on and is reached at (TCP)')
   @Int(0, 65535)
   SAVER_PORT = 5003;
+
+  @Doc(
+    'the savers a client or processor calls on TCP, `host:port,host:port,…`; each run has one of them (its owner, a hash of its id over this list, the same order on every process). Unset: the one at `SAVER_HOST`:`SAVER_PORT`',
+    { default: '(unset)' },
+  )
+  @IsOptional()
+  @Transform(csv)
+  @ArrayNotEmpty()
+  @ArrayMaxSize(64)
+  @Matches(ADDRESS, { each: true, message: 'each address must be host:port' })
+  SAVER_ADDRESSES?: string[];
+  @Doc(
+    'the servers a client spreads its connections over on TCP, `host:port,…`. Unset: the one at `SERVER_HOST`:`SERVER_PORT`',
+    { default: '(unset)' },
+  )
+  @IsOptional()
+  @Transform(csv)
+  @ArrayNotEmpty()
+  @ArrayMaxSize(64)
+  @Matches(ADDRESS, { each: true, message: 'each address must be host:port' })
+  SERVER_ADDRESSES?: string[];
+  @Doc(
+    'how many savers share the runs on a broker transport, the same on every process; each run has one owner among them',
+  )
+  @Int(1, 64)
+  SAVER_COUNT = 1;
+  @Doc('which of the `SAVER_COUNT` savers this process runs (0-based); it serves only its own runs')
+  @Int(0, 63)
+  SAVER_INDEX = 0;
+  @Doc(
+    "a name put before every subject, queue, channel and topic on the broker, so several systems can share one broker without taking each other's messages",
+    { default: '(none)' },
+  )
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,40}$/, {
+    message: 'BROKER_PREFIX: letters, digits, _ and -, 40 at most',
+  })
+  BROKER_PREFIX?: string;
 
   @Doc(
     'NATS server (`TRANSPORT=nats`); `nats://user:pass@host:port` or `nats://token@host:port` to log in, `tls://` to require TLS',
@@ -421,6 +462,15 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   ) {
     problems.push('TRANSPORT=local runs in one process only: MODULES must name all four modules');
   }
+  if (parsed.SAVER_INDEX >= parsed.SAVER_COUNT) {
+    problems.push(`SAVER_INDEX must be below SAVER_COUNT (${parsed.SAVER_COUNT})`);
+  }
+  if (parsed.TRANSPORT === 'tcp' && parsed.SAVER_COUNT > 1) {
+    problems.push('on TCP the savers are SAVER_ADDRESSES (one address each), not SAVER_COUNT');
+  }
+  if (parsed.TRANSPORT === 'local' && parsed.SAVER_COUNT > 1) {
+    problems.push('TRANSPORT=local has one saver: SAVER_COUNT must be 1');
+  }
   if (parsed.DELIVERY_TIMEOUT_MS < parsed.REQUEST_TIMEOUT_MS) {
     problems.push('DELIVERY_TIMEOUT_MS must not be less than REQUEST_TIMEOUT_MS');
   }
@@ -486,6 +536,15 @@ function hopBatchMax(env: Environment): number {
   return Math.max(1, Math.min(env.HOP_BATCH_MAX, fit));
 }
 
+/** `host:port` (a bracketed IPv6 host loses its brackets) as an endpoint. */
+function endpointOf(address: string): Endpoint {
+  const at = address.lastIndexOf(':');
+  return {
+    host: address.slice(0, at).replace(/^\[(.*)\]$/, '$1'),
+    port: Number(address.slice(at + 1)),
+  };
+}
+
 /** The one mapping from variables to the shape the code uses; `Settings` is its type. */
 export function toSettings(env: Environment, files: ReadFiles = {}) {
   const levelIndex = LOG_LEVEL_NAMES.indexOf(env.LOG_LEVEL);
@@ -500,7 +559,20 @@ export function toSettings(env: Environment, files: ReadFiles = {}) {
       processor: { host: env.PROCESSOR_HOST, port: env.PROCESSOR_PORT },
       saver: { host: env.SAVER_HOST, port: env.SAVER_PORT },
     } satisfies Record<PeerRole, Endpoint>,
+    /**
+     * The savers that share the runs, each run owned by one (`ownerOf`). On TCP, their addresses
+     * (unset: the `saver` peer alone); on a broker, how many there are and which one runs here.
+     */
+    savers: {
+      addresses: env.SAVER_ADDRESSES?.map(endpointOf),
+      count: env.TRANSPORT === 'tcp' ? (env.SAVER_ADDRESSES?.length ?? 1) : env.SAVER_COUNT,
+      index: env.SAVER_INDEX,
+    },
+    /** The servers a client spreads its connections over on TCP (unset: the `server` peer). */
+    serverAddresses: env.SERVER_ADDRESSES?.map(endpointOf),
     brokers: {
+      /** Put before every name on the broker ('' for none). */
+      prefix: env.BROKER_PREFIX ?? '',
       natsUrl: env.NATS_URL,
       rmqUrl: env.RMQ_URL,
       redisUrl: env.REDIS_URL,

@@ -53,6 +53,7 @@ const WORDED = new Set([
   'isNotEmpty',
   'isOptional',
   'minLength',
+  'arrayMaxSize',
 ]);
 
 /** What a variable's validators let through, in words; a validator without words here throws. */
@@ -68,7 +69,10 @@ function accepted(name: string, rules: ReadonlyMap<string, ValidationMetadata>):
     const { protocols } = arg('isUrl') as { protocols: string[] };
     return `a URL: ${list(protocols.map((protocol) => `${protocol}:`))}`;
   }
-  if (rules.has('matches')) return `matching \`${(arg('matches') as RegExp).source}\``;
+  const matches = rules.get('matches');
+  if (matches?.each)
+    return `a comma list of up to ${String(arg('arrayMaxSize'))} matching \`${(arg('matches') as RegExp).source}\``;
+  if (matches) return `matching \`${(arg('matches') as RegExp).source}\``;
   if (rules.has('min') && rules.has('max')) {
     return `${rules.has('isInt') ? 'an integer' : 'a number'}, ${String(arg('min'))} to ${String(arg('max'))}`;
   }

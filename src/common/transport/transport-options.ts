@@ -3,7 +3,7 @@ import type {
   CustomClientOptions,
   MicroserviceOptions,
 } from '@nestjs/microservices';
-import type { PeerRole, Settings } from '../settings/settings.js';
+import type { Endpoint, PeerRole, Settings } from '../settings/settings.js';
 import { framedSocketClass } from './tcp/framed-json-socket.js';
 import { GuardedTcpServer } from './tcp/guarded-tcp-server.js';
 import { LocalClient, LocalServer } from './local/local-transport.js';
@@ -16,6 +16,7 @@ import { checkRedisAccess, redisOptions } from './redis/redis-connection.js';
 import { checkNatsAccess, natsConnection } from './nats/nats-connection.js';
 import { checkMqttAccess, mqttOptions } from './mqtt/mqtt-connection.js';
 import { withoutSecret } from './broker-access.js';
+import { clientWithWireNames, groupOf, shardOf, wireNameOf, type WireName } from './wire-names.js';
 import { ThrottledTcpClient } from './tcp/tcp-client.js';
 
 /**
@@ -27,14 +28,17 @@ import { ThrottledTcpClient } from './tcp/tcp-client.js';
 export function clientOptions(
   settings: Settings,
   role: PeerRole,
+  /** Which saver (a client of the saver) or server (a client of the server on TCP): 0, 1, … */
+  which = 0,
 ): ClientOptions | CustomClientOptions {
   const { brokers } = settings;
+  const wireName = wireNameOf(settings, role, which);
   switch (settings.transport) {
     case 'tcp':
       return {
         customClass: ThrottledTcpClient as unknown as CustomClientOptions['customClass'],
         options: {
-          ...settings.peers[role],
+          ...endpointOf(settings, role, which),
           // A client reads replies: a saver status lists up to `missingLimit` missing seqs.
           socketClass: framedSocketClass({
             maxFrameLength: settings.tcp.maxReplyBytes,
@@ -46,14 +50,20 @@ export function clientOptions(
       };
     case 'nats':
       return {
-        customClass: MuxedInboxNatsClient as unknown as CustomClientOptions['customClass'],
+        customClass: clientWithWireNames(
+          MuxedInboxNatsClient,
+          wireName,
+        ) as unknown as CustomClientOptions['customClass'],
         options: natsConnection(brokers.natsUrl, brokers.natsCredentials, settings.tls),
       };
     case 'rmq':
-      return rmqClientOptions(brokers.rmqUrl, groupOf(role), role, settings.tls);
+      return rmqClientOptions(brokers.rmqUrl, groupOf(settings, role, which), role, settings.tls);
     case 'redis':
       return {
-        customClass: ReconnectingRedisClient as unknown as CustomClientOptions['customClass'],
+        customClass: clientWithWireNames(
+          ReconnectingRedisClient,
+          wireName,
+        ) as unknown as CustomClientOptions['customClass'],
         options: redisOptions(brokers.redisUrl, settings.tls),
       };
     case 'local':
@@ -64,7 +74,10 @@ export function clientOptions(
     case 'mqtt':
       return {
         // Nest types customClass as a ClientProxy of string statuses; ClientMqtt's are narrower.
-        customClass: StickyReplyMqttClient as unknown as CustomClientOptions['customClass'],
+        customClass: clientWithWireNames(
+          StickyReplyMqttClient,
+          wireName,
+        ) as unknown as CustomClientOptions['customClass'],
         options: mqttOptions(brokers.mqttUrl, settings.tls),
       };
   }
@@ -72,6 +85,10 @@ export function clientOptions(
 
 export function serverOptions(settings: Settings, role: PeerRole): MicroserviceOptions {
   const { brokers } = settings;
+  // A saver serves its own runs only: its patterns under its own names, its own queue.
+  const which = role === 'saver' ? settings.savers.index : 0;
+  const named = <T extends { wireName: WireName }>(server: T): T =>
+    Object.assign(server, { wireName: wireNameOf(settings, role, which) });
   switch (settings.transport) {
     case 'tcp':
       return {
@@ -93,19 +110,21 @@ export function serverOptions(settings: Settings, role: PeerRole): MicroserviceO
     case 'nats':
       return {
         // Like the other brokers' listeners: keep trying until the broker is there.
-        strategy: new NatsServer({
-          ...natsConnection(brokers.natsUrl, brokers.natsCredentials, settings.tls),
-          queue: groupOf(role),
-          waitOnFirstConnect: true,
-          maxReconnectAttempts: -1,
-        }),
+        strategy: named(
+          new NatsServer({
+            ...natsConnection(brokers.natsUrl, brokers.natsCredentials, settings.tls),
+            queue: groupOf(settings, role, which),
+            waitOnFirstConnect: true,
+            maxReconnectAttempts: -1,
+          }),
+        ),
       };
     case 'rmq':
       return {
         strategy: new RmqServer(!acknowledgesWhenDone(settings, role), {
           urls: [brokers.rmqUrl],
           ...rmqSocketOptions(settings.tls),
-          queue: groupOf(role),
+          queue: groupOf(settings, role, which),
           queueOptions: { durable: true },
           // Nest's default is noAck: true, which loses whatever a consumer held when it died.
           noAck: false,
@@ -113,14 +132,16 @@ export function serverOptions(settings: Settings, role: PeerRole): MicroserviceO
         }),
       };
     case 'redis':
-      return { strategy: new RedisServer(redisOptions(brokers.redisUrl, settings.tls)) };
+      return { strategy: named(new RedisServer(redisOptions(brokers.redisUrl, settings.tls))) };
     case 'local':
       return { strategy: new LocalServer(role) };
     case 'mqtt':
       return {
-        strategy: new SharedSubscriptionMqttServer(
-          groupOf(role),
-          mqttOptions(brokers.mqttUrl, settings.tls),
+        strategy: named(
+          new SharedSubscriptionMqttServer(
+            groupOf(settings, role, which),
+            mqttOptions(brokers.mqttUrl, settings.tls),
+          ),
         ),
       };
   }
@@ -146,30 +167,49 @@ export const acknowledgesWhenDone = (settings: Settings, role: PeerRole): boolea
 export const sharesWorkBetweenReplicas = (settings: Settings): boolean =>
   settings.transport !== 'redis';
 
-/** Who a client of `role` talks to, as an error message should name it. */
-export function describePeer(settings: Settings, role: PeerRole): string {
+/** Who a client of `role` talks to, as an error message should name it: `saver 2 at …`. */
+export function describePeer(settings: Settings, role: PeerRole, which = 0): string {
   const { brokers } = settings;
+  const shard = shardOf(settings, role, which);
+  const name = shard === undefined ? role : `${role} ${shard}`;
   switch (settings.transport) {
-    case 'tcp':
-      return `${role} at ${settings.peers[role].host}:${settings.peers[role].port}`;
+    case 'tcp': {
+      const { host, port } = endpointOf(settings, role, which);
+      return `${name} at ${host}:${port}`;
+    }
     case 'local':
-      return `${role} (in this process)`;
+      return `${name} (in this process)`;
     case 'nats':
-      return `${role} via NATS at ${withoutSecret(brokers.natsUrl)}`;
+      return `${name} via NATS at ${withoutSecret(brokers.natsUrl)}`;
     case 'rmq':
-      return `${role} via RabbitMQ at ${withoutSecret(brokers.rmqUrl)}`;
+      return `${name} via RabbitMQ at ${withoutSecret(brokers.rmqUrl)}`;
     case 'redis':
-      return `${role} via Redis at ${withoutSecret(brokers.redisUrl)}`;
+      return `${name} via Redis at ${withoutSecret(brokers.redisUrl)}`;
     case 'mqtt':
-      return `${role} via MQTT at ${withoutSecret(brokers.mqttUrl)}`;
+      return `${name} via MQTT at ${withoutSecret(brokers.mqttUrl)}`;
   }
+}
+
+/**
+ * Where `role` is reached on TCP: saver `which` of SAVER_ADDRESSES, server `which` (round the
+ * list) of SERVER_ADDRESSES, else the one peer of the settings (its port bound by now when it
+ * runs in this process).
+ */
+export function endpointOf(settings: Settings, role: PeerRole, which = 0): Endpoint {
+  const listed =
+    role === 'saver'
+      ? settings.savers.addresses
+      : role === 'server'
+        ? settings.serverAddresses
+        : undefined;
+  return listed ? listed[which % listed.length] : settings.peers[role];
 }
 
 /** Where a listener of `role` started here takes its requests, as the start-up line says it. */
 export function describeListener(settings: Settings, role: PeerRole): string {
   if (settings.transport === 'tcp')
     return `${role} tcp://${settings.listenHost}:${settings.peers[role].port}`;
-  return describePeer(settings, role);
+  return describePeer(settings, role, role === 'saver' ? settings.savers.index : 0);
 }
 
 /**
@@ -205,5 +245,3 @@ export function listeningPort(
     ? (address as { port: number }).port
     : undefined;
 }
-
-const groupOf = (role: PeerRole): string => `ordered-pipeline.${role}`;

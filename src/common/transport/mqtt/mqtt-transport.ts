@@ -10,6 +10,7 @@ import {
 } from '@nestjs/microservices';
 import { withDirectReplies } from '../nest-seam/direct-replies.js';
 import { withExactPatterns } from '../nest-seam/exact-patterns.js';
+import { withWireNames } from '../wire-names.js';
 import { ReplyKey, replyChannelOf, SharedReplies } from '../private-replies.js';
 
 interface MqttSubscriber {
@@ -27,7 +28,9 @@ interface Publisher {
  * getting all of them, and replying to each client on its own topic (`private-replies.ts`).
  * Handlers keep their plain patterns.
  */
-export class SharedSubscriptionMqttServer extends withDirectReplies(withExactPatterns(ServerMqtt)) {
+export class SharedSubscriptionMqttServer extends withWireNames(
+  withDirectReplies(withExactPatterns(ServerMqtt)),
+) {
   constructor(
     private readonly group: string,
     options: Required<MqttOptions>['options'],

@@ -9,9 +9,10 @@ import {
 import { EmptyResponseException } from '@nestjs/microservices/errors/empty-response.exception.js';
 import { withDirectReplies } from '../nest-seam/direct-replies.js';
 import { withExactPatterns } from '../nest-seam/exact-patterns.js';
+import { withWireNames } from '../wire-names.js';
 
-/** Nest's NATS listener with the exact-pattern fast path and direct replies. */
-export const NatsServer = withDirectReplies(withExactPatterns(ServerNats));
+/** Nest's NATS listener with the exact-pattern fast path, direct replies and wire names. */
+export const NatsServer = withWireNames(withDirectReplies(withExactPatterns(ServerNats)));
 
 type Answer = (packet: WritePacket) => void;
 

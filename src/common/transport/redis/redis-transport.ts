@@ -9,6 +9,7 @@ import {
 } from '@nestjs/microservices';
 import { withDirectReplies } from '../nest-seam/direct-replies.js';
 import { withExactPatterns } from '../nest-seam/exact-patterns.js';
+import { withWireNames } from '../wire-names.js';
 import { ReplyKey, replyChannelOf, SharedReplies } from '../private-replies.js';
 
 /** What a listener publishes its replies with (Nest types the ioredis connection as any). */
@@ -22,7 +23,7 @@ interface Publisher {
  * without them, at once: a listener whose broker restarted never came back, and a process with
  * nothing else open exited with code 0). Here: exponential backoff up to 5 s, no end.
  */
-export class RedisServer extends withDirectReplies(withExactPatterns(ServerRedis)) {
+export class RedisServer extends withWireNames(withDirectReplies(withExactPatterns(ServerRedis))) {
   override createRetryStrategy(times: number): undefined | number {
     return this.isManuallyClosed ? undefined : redisBackoffMs(times);
   }

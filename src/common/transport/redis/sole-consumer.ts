@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { Patterns } from '../../contracts/patterns.js';
 import type { PeerRole, Settings } from '../../settings/settings.js';
 import { sharesWorkBetweenReplicas } from '../transport-options.js';
+import { wireNameOf } from '../wire-names.js';
 import { redisOptions } from './redis-connection.js';
 
 /** The request channel each role listens on. */
@@ -21,6 +22,7 @@ export class ReplicaRefusedError extends Error {}
  */
 export async function assertSoleConsumer(settings: Settings, role: PeerRole): Promise<void> {
   if (sharesWorkBetweenReplicas(settings)) return;
+  const channel = wireNameOf(settings, role, settings.savers.index)(REQUEST_CHANNEL[role]);
   const redis = new Redis({
     ...redisOptions(settings.brokers.redisUrl, settings.tls),
     lazyConnect: true,
@@ -28,15 +30,15 @@ export async function assertSoleConsumer(settings: Settings, role: PeerRole): Pr
   });
   try {
     await redis.connect();
-    const [, count] = (await redis.pubsub('NUMSUB', REQUEST_CHANNEL[role])) as [string, number];
+    const [, count] = (await redis.pubsub('NUMSUB', channel)) as [string, number];
     if (count > 1) {
       throw new ReplicaRefusedError(
         `TRANSPORT=${settings.transport} cannot share work: ${count} ${role}s listen on ` +
-          `"${REQUEST_CHANNEL[role]}" and each would get every message. Run one ${role}, or use ` +
+          `"${channel}" and each would get every message. Run one ${role}, or use ` +
           `nats, rmq or mqtt to scale it.`,
       );
     }
-    new Logger('Transport').log(`${role} is the only one on "${REQUEST_CHANNEL[role]}"`);
+    new Logger('Transport').log(`${role} is the only one on "${channel}"`);
   } finally {
     redis.disconnect();
   }

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { basename, dirname } from 'node:path';
+import { isFinal, type RunView } from '../../src/common/contracts/http.js';
+import { ownerOf } from '../../src/common/delivery/run-owner.js';
+import type { TransportName } from '../../src/common/settings/settings.js';
+import { assertBrokerUp } from '../support/brokers.js';
+import { settledRun, startRun } from '../support/http.js';
+import { expectOrderedFile } from '../support/ordered-file.js';
+import { ShardedSystem } from '../support/sharded-system.js';
+
+/**
+ * Three savers share the runs: each run has one owner (a hash of its id), every message of the
+ * run reaches it, and a saver that is away stalls only its own runs.
+ */
+const SAVERS = 3;
+const TRANSPORTS: readonly TransportName[] = ['tcp', 'nats', 'rmq', 'redis', 'mqtt'];
+const SMALL = { connection_count: 3, connection_value: 20, delay_range: 0.1 };
+
+describe.each(TRANSPORTS)('three savers over %s', (transport) => {
+  let system: ShardedSystem | undefined;
+
+  beforeAll(async () => {
+    await assertBrokerUp(transport);
+    system = await ShardedSystem.start(transport, SAVERS);
+  }, 120_000);
+
+  afterAll(() => system?.stop());
+
+  const on = (): ShardedSystem => {
+    if (!system) throw new Error('the system did not start');
+    return system;
+  };
+
+  /** Expects the run completed, its file exact and in its owner's folder. */
+  const expectWrittenByOwner = async (run: RunView): Promise<void> => {
+    expect({ runId: run.runId, state: run.state }).toEqual({
+      runId: run.runId,
+      state: 'completed',
+    });
+    expect(dirname(run.file)).toBe(on().outputOf(ownerOf(run.runId, SAVERS)));
+    await expectOrderedFile(run.file, run);
+  };
+
+  it('spreads twelve runs (more until each saver has one) over the savers, every file exact', async () => {
+    const runs: RunView[] = [];
+    const owners = new Set<number>();
+    // Twelve runs leave a saver without one about once in 40 tries: more runs then, never fewer.
+    while (runs.length < 12 || (owners.size < SAVERS && runs.length < 60)) {
+      const batch = await Promise.all(
+        Array.from({ length: 4 }, () => startRun(on().baseUrl, { ...SMALL, wait: 'saved' })),
+      );
+      for (const { body } of batch) {
+        runs.push(body);
+        owners.add(ownerOf(body.runId, SAVERS));
+      }
+    }
+    for (const run of runs) await expectWrittenByOwner(run);
+    for (let saver = 0; saver < SAVERS; saver += 1) {
+      const written = (await on().filesOf(saver)).map((name) => basename(name, '.jsonl'));
+      const owned = runs.filter((run) => ownerOf(run.runId, SAVERS) === saver);
+      expect(written.sort()).toEqual(owned.map((run) => run.runId).sort());
+      expect(owned.length).toBeGreaterThan(0);
+    }
+  }, 120_000);
+
+  it('kill -9 of a saver stalls only its own runs: the others complete while it is down, its own once it is back', async () => {
+    const started = await Promise.all(
+      Array.from({ length: 7 }, () =>
+        startRun(on().baseUrl, { connection_count: 4, connection_value: 25, delay_range: 1.5 }),
+      ),
+    );
+    const runs = started.map(({ body }) => body);
+    const victim = ownerOf(runs[0].runId, SAVERS);
+    await on().killSaver(victim);
+    const own = runs.filter((run) => ownerOf(run.runId, SAVERS) === victim);
+    const others = runs.filter((run) => ownerOf(run.runId, SAVERS) !== victim);
+
+    // While it is down, every other run completes.
+    for (const run of others)
+      await expectWrittenByOwner(await settledRun(on().baseUrl, run.runId, 60_000));
+    const stalled = await Promise.all(
+      own.map(async (run) => (await settledRun(on().baseUrl, run.runId, 0)).state),
+    );
+    expect(stalled.filter(isFinal)).toEqual([]);
+
+    await on().startSaver(victim);
+    for (const run of own)
+      await expectWrittenByOwner(await settledRun(on().baseUrl, run.runId, 90_000));
+  }, 240_000);
+});
