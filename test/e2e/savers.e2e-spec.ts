@@ -4,6 +4,7 @@ import { isFinal, type RunView } from '../../src/common/contracts/http.js';
 import { ownerOf } from '../../src/common/delivery/run-owner.js';
 import type { TransportName } from '../../src/common/settings/settings.js';
 import { assertBrokerUp } from '../support/brokers.js';
+import { closeAll } from '../support/close-all.js';
 import { settledRun, startRun } from '../support/http.js';
 import { expectOrderedFile } from '../support/ordered-file.js';
 import { ShardedSystem } from '../support/sharded-system.js';
@@ -88,3 +89,43 @@ describe.each(TRANSPORTS)('three savers over %s', (transport) => {
       await expectWrittenByOwner(await settledRun(on().baseUrl, run.runId, 90_000));
   }, 240_000);
 });
+
+describe.each(TRANSPORTS.filter((transport) => transport !== 'tcp'))(
+  'two systems on one %s broker, each under its own BROKER_PREFIX',
+  (transport) => {
+    const systems: ShardedSystem[] = [];
+
+    beforeAll(async () => {
+      await assertBrokerUp(transport);
+      systems.push(
+        await ShardedSystem.start(transport, 1),
+        await ShardedSystem.start(transport, 1),
+      );
+    }, 120_000);
+
+    afterAll(() => closeAll(...systems.map((system) => () => system.stop())));
+
+    it('run at once without taking each other’s messages: each saver writes its own runs, exact', async () => {
+      expect(new Set(systems.map((system) => system.prefix)).size).toBe(2);
+      const runs = await Promise.all(
+        systems.map(async (system) => {
+          const started = await Promise.all(
+            Array.from({ length: 3 }, () =>
+              startRun(system.baseUrl, { ...SMALL, connection_value: 40, wait: 'saved' }),
+            ),
+          );
+          return started.map(({ body }) => body);
+        }),
+      );
+      for (const [at, system] of systems.entries()) {
+        for (const run of runs[at]) {
+          expect(run.state).toBe('completed');
+          expect(dirname(run.file)).toBe(system.outputOf(0));
+          await expectOrderedFile(run.file, run);
+        }
+        const written = (await system.filesOf(0)).map((name) => basename(name, '.jsonl'));
+        expect(written.sort()).toEqual(runs[at].map((run) => run.runId).sort());
+      }
+    }, 120_000);
+  },
+);
