@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isFinal, type RunView } from '../../src/common/contracts/http.js';
+import { ownerOf } from '../../src/common/delivery/run-owner.js';
+import { closeAll } from '../support/close-all.js';
+import { settledRun } from '../support/http.js';
+import { ModuleProcess } from '../support/module-process.js';
+import { NetworkHosts } from '../support/network-hosts.js';
+import { expectOrderedFile } from '../support/ordered-file.js';
+
+/**
+ * Two savers on hosts of their own (network namespaces with their own addresses), beside a
+ * client, a server and a processor on theirs. A saver whose link is cut stalls only its own
+ * runs, which complete once the link is back; cut for longer than DELIVERY_TIMEOUT_MS, they
+ * fail, naming it.
+ */
+const HOSTS = ['client', 'server', 'processor', 'saver-0', 'saver-1'] as const;
+const SAVERS = 2;
+const DELIVERY_TIMEOUT_MS = 20_000;
+
+const unavailable = NetworkHosts.unavailableReason();
+if (unavailable) console.warn(`savers-across-hosts suite skipped: ${unavailable}`);
+
+(unavailable ? describe.skip : describe)('two savers across five hosts', () => {
+  let hosts: NetworkHosts | undefined;
+  let dir: string;
+  const processes: ModuleProcess[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ordered-pipeline-saver-hosts-'));
+    hosts = NetworkHosts.create(HOSTS);
+    const on = hosts;
+    const common = {
+      SERVER_HOST: on.address('server'),
+      PROCESSOR_HOST: on.address('processor'),
+      SAVER_ADDRESSES: ['saver-0', 'saver-1'].map((host) => `${on.address(host)}:5003`).join(','),
+      REQUEST_TIMEOUT_MS: '2000',
+      DELIVERY_TIMEOUT_MS: String(DELIVERY_TIMEOUT_MS),
+      STATUS_POLL_MS: '200',
+    };
+    for (const host of [...HOSTS].reverse()) {
+      const module = host.startsWith('saver') ? 'saver' : host;
+      const child = ModuleProcess.start(
+        module,
+        { ...common, OUTPUT_DIR: join(dir, host), LISTEN_HOST: on.address(host) },
+        on.run(host),
+      );
+      processes.push(child);
+      await child.waitForLog(`listening: ${module}`, 30_000);
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await closeAll(
+      ...processes.map((child) => () => child.stop()),
+      () => hosts?.remove(),
+      () => rm(dir, { recursive: true, force: true }),
+    );
+  });
+
+  const clientUrl = (): string => `http://${hosts?.address('client')}:5000`;
+
+  /** Starts runs until saver 1 owns `own` of them and saver 0 `others` (run ids are random). */
+  async function startRuns(own: number, others: number): Promise<[RunView[], RunView[]]> {
+    const mine: RunView[] = [];
+    const theirs: RunView[] = [];
+    while (mine.length < own || theirs.length < others) {
+      const response = await fetch(
+        `${clientUrl()}/?connection_count=4&connection_value=25&delay_range=1`,
+      );
+      const run = (await response.json()) as RunView;
+      (ownerOf(run.runId, SAVERS) === 1 ? mine : theirs).push(run);
+    }
+    return [mine, theirs];
+  }
+
+  const expectExact = async (run: RunView): Promise<void> => {
+    expect({ runId: run.runId, state: run.state }).toEqual({
+      runId: run.runId,
+      state: 'completed',
+    });
+    await expectOrderedFile(run.file, run);
+  };
+
+  it('stalls only the cut saver’s runs, which complete once its link is back', async () => {
+    const on = hosts as NetworkHosts;
+    const [own, others] = await startRuns(2, 2);
+    on.cut('saver-1');
+    try {
+      for (const run of others) await expectExact(await settledRun(clientUrl(), run.runId, 60_000));
+      const stalled = await Promise.all(own.map((run) => settledRun(clientUrl(), run.runId, 0)));
+      expect(stalled.map((run) => run.state).filter(isFinal)).toEqual([]);
+    } finally {
+      on.mend('saver-1');
+    }
+    for (const run of own) await expectExact(await settledRun(clientUrl(), run.runId, 90_000));
+  }, 240_000);
+
+  it('fails the cut saver’s runs, naming it, when the cut outlasts DELIVERY_TIMEOUT_MS', async () => {
+    const on = hosts as NetworkHosts;
+    const [own, others] = await startRuns(1, 1);
+    on.cut('saver-1');
+    try {
+      for (const run of others) await expectExact(await settledRun(clientUrl(), run.runId, 60_000));
+      const [failed] = await Promise.all(
+        own.map((run) => settledRun(clientUrl(), run.runId, DELIVERY_TIMEOUT_MS * 4)),
+      );
+      expect(failed.state).toBe('failed');
+      expect(`${failed.error ?? ''} ${failed.lastError ?? ''}`).toContain(
+        `saver 1 at ${on.address('saver-1')}:5003`,
+      );
+    } finally {
+      on.mend('saver-1');
+    }
+  }, 240_000);
+});
