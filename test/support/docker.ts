@@ -225,9 +225,10 @@ function npmRoot(): string {
 }
 
 /**
- * The FROM image (answers whether the minbase came from the cache): the cached minbase plus this machine's node and npm at /usr, and npm's CA file
- * when npm is given one (this machine reaches the registry through a proxy that signs with its
- * own CA), so `npm ci` in the build reaches the registry as `npm ci` here does.
+ * The FROM image: the minbase plus this machine's node and npm at /usr, and npm's CA file when npm
+ * is given one (this machine reaches the registry through a proxy that signs with its own CA), so
+ * `npm ci` in the build reaches the registry as `npm ci` here does. Node is added afresh each time
+ * (seconds), so only the minbase is cached. Answers whether the minbase came from the cache.
  */
 export async function makeBaseImage(daemon: Dockerd, tag: string): Promise<boolean> {
   const work = join(daemon.dir, 'base');
