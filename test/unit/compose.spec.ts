@@ -1,549 +1,194 @@
 import { describe, expect, it } from '@jest/globals';
+import { Ajv } from 'ajv';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
 import { Environment, loadSettings } from '../../src/common/settings/environment.js';
 import {
   MODULE_NAMES,
   TRANSPORT_NAMES,
   type ModuleName,
-  type PeerRole,
   type Settings,
-  type TransportName,
 } from '../../src/common/settings/settings.js';
 
 /*
- * Keeps docker-compose.yml (and the Dockerfile it builds) honest against the settings: every
- * container's environment, as the container sees it, must load, and the ports and hosts the
- * services use to reach each other (and their broker) must agree with what each service listens on.
+ * docker-compose.yml checked by real tools (the Compose Specification's JSON schema, dclint), and
+ * tied to the settings: service names, MODULES, ports, hosts, broker URLs. The image is built and
+ * run by test/e2e/docker.e2e-spec.ts; Compose itself (v2) is not to be had here (README "Docker").
  */
 
-type Env = Record<string, string | undefined>;
-
 interface Service {
+  image?: string;
   build?: unknown;
-  image?: unknown;
-  command?: unknown;
-  container_name?: unknown;
+  init?: boolean;
   profiles?: string[];
-  environment?: unknown;
-  ports?: unknown[];
-  expose?: unknown[];
-  volumes?: unknown[];
-  depends_on?: unknown;
-  healthcheck?: { test?: unknown; disable?: boolean };
+  environment?: Record<string, string>;
+  ports?: string[];
+  expose?: string[];
+  volumes?: string[];
+  depends_on?: Record<string, { condition: string; required?: boolean }>;
+  healthcheck?: { test: string[] };
   stop_grace_period?: string;
 }
 
-interface Dependency {
-  condition: string;
-  required: boolean;
-}
+const text = readFileSync('docker-compose.yml', 'utf8');
+const file = parse(text, { merge: true }) as { services: Record<string, Service> };
+const { services } = file;
+const service = (name: string): Service => services[name] ?? {};
 
-/** Transports with a broker (tcp has none; local runs in one process only, never in compose). */
-type BrokerTransport = Exclude<TransportName, 'tcp' | 'local'>;
-
-const BROKER_TRANSPORTS = TRANSPORT_NAMES.filter(
-  (name): name is BrokerTransport => name !== 'tcp' && name !== 'local',
-);
-
-/** Every transport a compose service can use: all but the in-process one. */
+/** Each broker transport's URL in the settings, and its image's standard port. */
+const BROKERS = {
+  nats: { url: (s: Settings) => s.brokers.natsUrl, port: 4222 },
+  rmq: { url: (s: Settings) => s.brokers.rmqUrl, port: 5672 },
+  redis: { url: (s: Settings) => s.brokers.redisUrl, port: 6379 },
+  mqtt: { url: (s: Settings) => s.brokers.mqttUrl, port: 1883 },
+};
 const COMPOSE_TRANSPORTS = TRANSPORT_NAMES.filter((name) => name !== 'local');
 
-/**
- * Each broker transport: where its URL lands in the settings, the image that runs its broker and
- * the port that image listens on by default. `command`, when set, must match the broker's command.
- */
-const BROKERS: Record<
-  BrokerTransport,
-  { url: (settings: Settings) => string; image: RegExp; port: number; command?: RegExp }
-> = {
-  nats: { url: (s) => s.brokers.natsUrl, image: /^nats:/, port: 4222 },
-  rmq: { url: (s) => s.brokers.rmqUrl, image: /^rabbitmq:/, port: 5672 },
-  redis: { url: (s) => s.brokers.redisUrl, image: /^redis:/, port: 6379 },
-  mqtt: {
-    url: (s) => s.brokers.mqttUrl,
-    image: /^eclipse-mosquitto:/,
-    port: 1883,
-    // Mosquitto 2 without a config listens on localhost only; the image ships a config that
-    // listens on 1883 for anonymous clients.
-    command: /(^|\s)-c\s+\/mosquitto-no-auth\.conf(\s|$)/,
-  },
-};
+/** The host's TRANSPORT as Compose puts it in: the file's only interpolation (checked below). */
+const settingsOf = (name: ModuleName, transport = 'tcp'): Settings =>
+  loadSettings({ ...service(name).environment, TRANSPORT: transport });
 
-interface Port {
-  published?: number;
-  target: number;
-}
-
-const PEERS = MODULE_NAMES.filter((name): name is PeerRole => name !== 'client');
-
-const read = (file: string): string => readFileSync(join(process.cwd(), file), 'utf8');
-
-const compose = parse(read('docker-compose.yml'), { merge: true }) as {
-  services?: Record<string, Service>;
-};
-const services: Record<string, Service> = compose.services ?? {};
-/** The modules run whatever the transport; the brokers run under a profile each. */
-const appServices = Object.entries(services).filter(([, service]) => !hasProfiles(service));
-const profiledServices = Object.entries(services).filter(([, service]) => hasProfiles(service));
-const dockerfile = parseDockerfile(read('Dockerfile'));
-const finalStage = dockerfile.at(-1) ?? { name: '', lines: [] };
-
-function hasProfiles(service: Service): boolean {
-  return (service.profiles ?? []).length > 0;
-}
-
-/** The services a transport's profile turns on. */
-const brokersOf = (transport: BrokerTransport): string[] =>
-  profiledServices
-    .filter(([, service]) => (service.profiles ?? []).includes(transport))
-    .map(([name]) => name);
-
-/** `${VAR}`, `${VAR:-default}` (unset or empty), `${VAR-default}` (unset), `$VAR` and `$$`. */
-const INTERPOLATION =
-  /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
-
-/** Compose's interpolation of a value in the file, from the host's variables. */
-function interpolate(text: string, host: Env): string {
-  return text.replace(
-    INTERPOLATION,
-    (_match, braced?: string, operator?: string, fallback?: string, bare?: string) => {
-      const name = braced ?? bare;
-      if (name === undefined) return '$';
-      const value = host[name];
-      if (operator === ':-') return value === undefined || value === '' ? (fallback ?? '') : value;
-      if (operator === '-') return value ?? fallback ?? '';
-      return value ?? '';
-    },
-  );
-}
-
-/**
- * `environment` as written: Compose takes a map or `KEY=VALUE` strings; a bare key (or null) means
- * "from the host" and is undefined here.
- */
-function rawEnv(service: Service): Env {
-  const { environment } = service;
-  if (environment === undefined || environment === null) return {};
-  const entries: [string, unknown][] = Array.isArray(environment)
-    ? environment.map((item) => {
-        const text = String(item);
-        const eq = text.indexOf('=');
-        return eq < 0 ? [text, undefined] : [text.slice(0, eq), text.slice(eq + 1)];
-      })
-    : Object.entries(environment as Record<string, unknown>);
-  return Object.fromEntries(
-    entries.map(([key, value]) => [
-      key,
-      // YAML may type a value (5000, true); compose passes it on as text.
-      value === null || value === undefined
-        ? undefined
-        : typeof value === 'string'
-          ? value
-          : JSON.stringify(value),
-    ]),
-  );
-}
-
-/** The environment Compose hands the container, given the variables of the host's shell. */
-const composeEnv = (service: Service, host: Env = {}): Env =>
-  Object.fromEntries(
-    Object.entries(rawEnv(service)).map(([key, value]) => [
-      key,
-      value === undefined ? host[key] : interpolate(value, host),
-    ]),
-  );
-
-/** What the container's process sees: the image's ENV, overridden by the service's environment. */
-const containerEnv = (service: Service, host: Env = {}): Env => ({
-  ...dockerfileEnv(),
-  ...composeEnv(service, host),
-});
-
-/** A module's settings, with `host` the variables of the shell that runs `docker compose`. */
-const settingsOf = (name: ModuleName, host: Env = {}): Settings =>
-  loadSettings(containerEnv(services[name] ?? {}, host));
-
-/** Short (`[a, b]`) or long (`{ a: { condition, required } }`) syntax, with Compose's defaults. */
-function dependsOn(service: Service): Record<string, Dependency> {
-  const { depends_on: entries } = service;
-  if (Array.isArray(entries)) {
-    return Object.fromEntries(
-      entries.map((name) => [String(name), { condition: 'service_started', required: true }]),
-    );
-  }
-  return Object.fromEntries(
-    Object.entries((entries ?? {}) as Record<string, Partial<Dependency> | null>).map(
-      ([name, entry]) => [
-        name,
-        {
-          condition: entry?.condition ?? 'service_started',
-          required: entry?.required ?? true,
-        },
-      ],
-    ),
-  );
-}
-
-/** A healthcheck's `test` as one line, whether given as a string or a list. */
-const commandOf = (test: unknown): string =>
-  Array.isArray(test) ? test.map(String).join(' ') : typeof test === 'string' ? test : '';
-
-/** `command` as one line, whether given as a string or a list. */
-function commandLine(service: Service): string {
-  const { command } = service;
-  if (Array.isArray(command)) return command.map(String).join(' ');
-  return typeof command === 'string' ? command : '';
-}
-
-/** The port a module listens on, by its settings. */
-const listenPort = (settings: Settings, role: ModuleName): number =>
-  role === 'client' ? settings.clientPort : settings.peers[role].port;
-
-/** Short (`[ip:][published:]target[/proto]`, or a number) or long (`{ target, published }`) syntax. */
-function parsePort(entry: unknown): Port {
-  if (typeof entry === 'object' && entry !== null) {
-    const { target, published } = entry as { target: unknown; published?: unknown };
-    return {
-      target: Number(target),
-      published: published === undefined ? undefined : Number(published),
-    };
-  }
-  const parts = String(entry)
-    .replace(/\/(tcp|udp)$/, '')
-    .split(':');
-  const target = Number(parts.at(-1));
-  return { target, published: parts.length > 1 ? Number(parts.at(-2)) : undefined };
-}
-
-/** Short (`source:target[:mode]`) or long (`{ source, target }`) syntax. */
-function parseVolume(entry: unknown): { source?: string; target?: string } {
-  if (typeof entry === 'object' && entry !== null) {
-    return entry;
-  }
-  const [source, target] = String(entry).split(':');
-  return { source, target };
-}
-
-/** Compose durations: `15s`, `1m30s`, `500ms`. */
-function durationMs(text: string): number {
-  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001 };
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|us)/g)];
-  if (parts.map((part) => part[0]).join('') !== text) return NaN;
-  return parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * units[unit], 0);
-}
-
-interface Stage {
-  name: string;
-  lines: string[];
-}
-
-/** Dockerfile stages with their instructions (continuations joined, comments dropped). */
-function parseDockerfile(text: string): Stage[] {
-  const instructions = text
-    .replace(/\\\r?\n/g, ' ')
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line.length > 0 && !line.startsWith('#'));
-  const stages: Stage[] = [];
-  for (const line of instructions) {
-    const from = /^FROM\s+\S+(?:\s+AS\s+(\S+))?/i.exec(line);
-    if (from) stages.push({ name: from[1] ?? String(stages.length), lines: [] });
-    else stages.at(-1)?.lines.push(line);
-  }
-  return stages;
-}
-
-const instructions = (stage: Stage, keyword: string): string[] =>
-  stage.lines
-    .filter((line) => line.toUpperCase().startsWith(`${keyword} `))
-    .map((line) => line.slice(keyword.length).trim());
-
-/** `ENV A=1 B="2"` (and the old `ENV A 1`) of the final stage. */
-function dockerfileEnv(): Env {
-  const env: Env = {};
-  for (const args of instructions(finalStage, 'ENV')) {
-    if (!args.split(/\s+/)[0].includes('=')) {
-      const [key, ...rest] = args.split(/\s+/);
-      env[key] = rest.join(' ');
-      continue;
-    }
-    for (const [, key, quoted, plain] of args.matchAll(
-      /([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"]*)"|(\S*))/g,
-    )) {
-      env[key] = quoted ?? plain;
-    }
-  }
-  return env;
-}
+const listenPort = (name: ModuleName): number =>
+  name === 'client' ? settingsOf(name).clientPort : settingsOf(name).peers[name].port;
+const healthPort = (name: ModuleName): number =>
+  name === 'client' ? settingsOf(name).clientPort : settingsOf(name).opsPorts[name];
 
 describe('docker-compose.yml', () => {
-  it('defines exactly one service per module, named after it, with no profile (it always runs)', () => {
-    expect(appServices.map(([name]) => name).sort()).toEqual([...MODULE_NAMES].sort());
-  });
-
-  it('runs nothing else: every service under a profile is the broker of a transport', () => {
-    const strays = profiledServices.flatMap(([name, service]) =>
-      (service.profiles ?? [])
-        .filter((profile) => !(BROKER_TRANSPORTS as string[]).includes(profile))
-        .map((profile) => `${name}: ${profile}`),
+  it("is valid by the Compose Specification's JSON schema (the copy dclint ships)", () => {
+    const schema = JSON.parse(
+      readFileSync('node_modules/dclint/schemas/compose.schema.json', 'utf8'),
+    ) as Record<string, unknown>;
+    // The schema names its draft-07 meta-schema by an https address ajv does not know by that name.
+    const validate = new Ajv({ allErrors: true, strict: false, validateSchema: false }).compile(
+      schema,
     );
-    expect(strays).toEqual([]);
+    validate(file);
+    expect(validate.errors ?? []).toEqual([]);
   });
 
-  it('publishes the client, and only the client, on the default CLIENT_PORT', () => {
-    const published = Object.entries(services)
-      .filter(([, service]) => (service.ports ?? []).length > 0)
-      .map(([name]) => name);
+  it('passes dclint, bar its ordering rules (the file reads in call order, client to saver)', () => {
+    const lint = spawnSync(
+      process.execPath,
+      [
+        'node_modules/dclint/bin/dclint.cjs',
+        'docker-compose.yml',
+        '--no-color',
+        '--max-warnings=0',
+        '--disable-rule',
+        'service-keys-order',
+        'services-alphabetical-order',
+        'service-dependencies-alphabetical-order',
+        'top-level-properties-order',
+      ],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    expect({ status: lint.status, problems: `${lint.stdout}${lint.stderr}`.trim() }).toEqual({
+      status: 0,
+      problems: '',
+    });
+  });
+
+  it('has one service per module, all from one image, and under a profile only the brokers', () => {
+    const always = Object.keys(services).filter((name) => !service(name).profiles);
+    expect(always.sort()).toEqual([...MODULE_NAMES].sort());
+    const images = MODULE_NAMES.map((name) =>
+      JSON.stringify([service(name).build, service(name).image]),
+    );
+    expect(new Set(images)).toEqual(new Set([JSON.stringify(['.', 'ordered-pipeline:local'])]));
+    const profiles = Object.values(services).flatMap((each) => each.profiles ?? []);
+    expect(profiles.sort()).toEqual(Object.keys(BROKERS).sort());
+  });
+
+  it('interpolates nothing but TRANSPORT, tcp by default', () => {
+    const dollars = MODULE_NAMES.flatMap((name) =>
+      Object.entries(service(name).environment ?? {}).filter(([, value]) => value.includes('$')),
+    );
+    expect(new Set(dollars.map(([key, value]) => `${key}=${value}`))).toEqual(
+      new Set(['TRANSPORT=${TRANSPORT:-tcp}']),
+    );
+  });
+
+  it('publishes the client only, on the host loopback at the default CLIENT_PORT', () => {
+    const published = Object.keys(services).filter((name) => service(name).ports);
     expect(published).toEqual(['client']);
-    expect((services.client?.ports ?? []).map(parsePort)).toEqual([
-      { published: loadSettings({}).clientPort, target: settingsOf('client').clientPort },
+    expect(service('client').ports).toEqual([
+      `127.0.0.1:${loadSettings({}).clientPort}:${listenPort('client')}`,
     ]);
   });
 
-  it('runs all four modules from one image, built once from the Dockerfile', () => {
-    const all = appServices.map(([, service]) => service);
-    expect(all[0]?.build).toBeDefined();
-    expect(typeof all[0]?.image).toBe('string');
-    for (const service of all) {
-      expect({ build: service.build, image: service.image }).toEqual({
-        build: all[0].build,
-        image: all[0].image,
-      });
-    }
+  it('mounts ./data where the saver writes (OUTPUT_DIR) on the saver and the client', () => {
+    const mount = `./data:${settingsOf('saver').outputDir}`;
+    expect(service('saver').volumes).toContain(mount);
+    expect(service('client').volumes).toContain(mount);
   });
 
-  it("has the client report run files at the saver's OUTPUT_DIR", () => {
-    expect(settingsOf('client').outputDir).toBe(settingsOf('saver').outputDir);
-  });
-
-  it('mounts ./data on the saver at the OUTPUT_DIR it writes to', () => {
-    const { outputDir } = settingsOf('saver');
-    expect(outputDir).toMatch(/^\//);
-    expect((services.saver?.volumes ?? []).map(parseVolume)).toContainEqual(
-      expect.objectContaining({ source: './data', target: outputDir }),
-    );
-  });
-
-  it('mounts ./data on the client, so its run journal (STATE_DIR) outlives the container', () => {
-    const { state } = settingsOf('client');
-    expect((services.client?.volumes ?? []).map(parseVolume)).toContainEqual(
-      expect.objectContaining({ source: './data', target: expect.stringMatching(/^\//) }),
-    );
-    const mount = (services.client?.volumes ?? [])
-      .map(parseVolume)
-      .find((v) => v.source === './data');
-    expect(state.dir.startsWith(`${mount?.target ?? '?'}/`)).toBe(true);
-  });
-
-  it('lets the processor be scaled: no host port, no fixed container name', () => {
-    expect(services.processor?.ports ?? []).toEqual([]);
-    expect(services.processor?.container_name).toBeUndefined();
-  });
-
-  it('never makes a service need one whose profile may be off (required: false)', () => {
-    // Compose refuses to start a service that requires one whose profiles are all off.
-    const wrong = Object.entries(services).flatMap(([name, service]) =>
-      Object.entries(dependsOn(service))
-        .filter(([callee, { required }]) => {
-          const target = services[callee];
-          if (target === undefined) return true;
-          const alwaysOnWithIt =
-            !hasProfiles(target) ||
-            (target.profiles ?? []).some((profile) => (service.profiles ?? []).includes(profile));
-          return required && !alwaysOnWithIt;
-        })
-        .map(([callee]) => `${name} -> ${callee}`),
-    );
-    expect(wrong).toEqual([]);
-  });
-
-  it.each(['client', 'server', 'processor', 'saver'] as const)(
-    'checks that %s is ready on the port its settings serve health on',
-    (name) => {
-      const settings = settingsOf(name);
-      const port = name === 'client' ? settings.clientPort : settings.opsPorts[name];
-      expect(commandOf(services[name]?.healthcheck?.test)).toContain(
-        `http://127.0.0.1:${port}/health/ready`,
-      );
-    },
-  );
-
-  it('starts each module once its callees are ready', () => {
-    const healthy = (name: string) =>
-      Object.entries(dependsOn(services[name] ?? {}))
+  it('starts each module once its callees are healthy; brokers are waited for, never required', () => {
+    const healthyCallees = (name: ModuleName) =>
+      Object.entries(service(name).depends_on ?? {})
         .filter(
-          ([callee, { condition }]) =>
-            condition === 'service_healthy' && !hasProfiles(services[callee] ?? {}),
+          ([, { condition, required }]) => condition === 'service_healthy' && required !== false,
         )
         .map(([callee]) => callee)
         .sort();
-    expect(healthy('client')).toEqual(['saver', 'server']);
-    expect(healthy('server')).toEqual(['processor']);
-    expect(healthy('processor')).toEqual(['saver']);
-  });
-
-  it('waits for service_healthy only on services that have a healthcheck', () => {
-    // Without one, Compose would skip an optional dependency (required: false) with a warning.
-    const untested = Object.entries(services).flatMap(([name, service]) =>
-      Object.entries(dependsOn(service))
-        .filter(([callee, { condition }]) => {
-          if (condition !== 'service_healthy') return false;
-          const check = services[callee]?.healthcheck;
-          const test = check?.test;
-          return (
-            check?.disable === true ||
-            test === undefined ||
-            (Array.isArray(test) && test[0] === 'NONE')
-          );
-        })
-        .map(([callee]) => `${name} -> ${callee}`),
-    );
-    expect(untested).toEqual([]);
-  });
-
-  describe('TRANSPORT', () => {
-    it('is tcp when unset or empty on the host', () => {
-      for (const name of MODULE_NAMES) {
-        expect(settingsOf(name).transport).toBe('tcp');
-        expect(settingsOf(name, { TRANSPORT: '' }).transport).toBe('tcp');
-      }
-    });
-
-    it.each(COMPOSE_TRANSPORTS)('is taken from the host: TRANSPORT=%s', (transport) => {
-      for (const name of MODULE_NAMES) {
-        expect(settingsOf(name, { TRANSPORT: transport }).transport).toBe(transport);
-      }
-    });
-
-    it('is refused as local: one module per container cannot call its peers in-process', () => {
-      expect(() => settingsOf('processor', { TRANSPORT: 'local' })).toThrow(/TRANSPORT=local/);
-    });
-
-    it('is refused when the host gives one the settings do not know', () => {
-      expect(() => settingsOf('processor', { TRANSPORT: 'kafka' })).toThrow(/TRANSPORT|kafka/);
-    });
-
-    it('is interpolated the way this test reads it (no other `$` form in any environment)', () => {
-      const unread = appServices.flatMap(([name, service]) =>
-        Object.entries(rawEnv(service))
-          .filter(([, value]) => value?.replace(INTERPOLATION, '').includes('$'))
-          .map(([key]) => `${name}: ${key}`),
-      );
-      expect(unread).toEqual([]);
-    });
-
-    it('resolves ${VAR}, ${VAR:-default}, ${VAR-default}, $VAR and $$ as Compose does', () => {
-      expect(interpolate('${A:-x}', {})).toBe('x');
-      expect(interpolate('${A:-x}', { A: '' })).toBe('x');
-      expect(interpolate('${A:-x}', { A: 'y' })).toBe('y');
-      expect(interpolate('${A-x}', { A: '' })).toBe('');
-      expect(interpolate('${A-x}', {})).toBe('x');
-      expect(interpolate('a${A}b$A$$A', { A: 'y' })).toBe('ayby$A');
-    });
-  });
-
-  describe.each(BROKER_TRANSPORTS)('broker of TRANSPORT=%s', (transport) => {
-    const broker = BROKERS[transport];
-    const brokerName = (): string => brokersOf(transport)[0] ?? '';
-    const brokerService = (): Service => services[brokerName()] ?? {};
-
-    it('is exactly one service, under the profile named like the transport', () => {
-      expect(brokersOf(transport)).toHaveLength(1);
-    });
-
-    it("runs the broker's image (not this project's)", () => {
-      expect(brokerService().build).toBeUndefined();
-      expect(String(brokerService().image)).toMatch(broker.image);
-      if (broker.command) expect(commandLine(brokerService())).toMatch(broker.command);
-    });
-
-    it.each(MODULE_NAMES)(
-      "is what %s's URL names: its service name, on the port the broker listens on",
-      (name) => {
-        const url = new URL(broker.url(settingsOf(name, { TRANSPORT: transport })));
-        // A URL without a port means the protocol's default, which is the broker's standard port.
-        expect({ host: url.hostname, port: Number(url.port || broker.port) }).toEqual({
-          host: brokerName(),
-          port: broker.port,
-        });
-      },
-    );
-
-    it.each(MODULE_NAMES)('is waited for by %s, which still runs without it', (name) => {
-      expect(dependsOn(services[name] ?? {})[brokerName()]).toMatchObject({ required: false });
-    });
+    expect(MODULE_NAMES.map(healthyCallees)).toEqual([
+      ['saver', 'server'],
+      ['processor'],
+      ['saver'],
+      [],
+    ]);
+    const brokerServices = Object.keys(services).filter((name) => service(name).profiles);
+    for (const name of MODULE_NAMES)
+      for (const broker of brokerServices)
+        expect(service(name).depends_on?.[broker]).toMatchObject({ required: false });
   });
 
   describe.each(MODULE_NAMES)('service %s', (name) => {
-    const service = (): Service => services[name] ?? {};
-
-    it('sets MODULES to its own name', () => {
-      expect(composeEnv(service()).MODULES).toBe(name);
+    it('sets MODULES to its name, and only variables the settings know', () => {
       expect(settingsOf(name).modules).toEqual([name]);
-    });
-
-    it('sets only variables the settings know (a misspelt name would be ignored)', () => {
-      // NODE_OPTIONS is Node's own: the V8 heap cap of a split process.
       const known = new Set([...Object.keys(new Environment()), 'NODE_OPTIONS']);
-      expect(Object.keys(composeEnv(service())).filter((key) => !known.has(key))).toEqual([]);
+      expect(Object.keys(service(name).environment ?? {}).filter((key) => !known.has(key))).toEqual(
+        [],
+      );
     });
 
-    it.each(COMPOSE_TRANSPORTS)(
-      'has an environment that loadSettings accepts (TRANSPORT=%s)',
+    it.each(COMPOSE_TRANSPORTS)('has settings that load with TRANSPORT=%s', (transport) => {
+      expect(settingsOf(name, transport).transport).toBe(transport);
+    });
+
+    it('listens on 0.0.0.0 and reaches each peer by its service name, on its port', () => {
+      const settings = settingsOf(name);
+      expect(settings.listenHost).toBe('0.0.0.0');
+      for (const peer of ['server', 'processor', 'saver'] as const)
+        expect(settings.peers[peer]).toEqual({ host: peer, port: listenPort(peer) });
+    });
+
+    it.each(Object.keys(BROKERS) as (keyof typeof BROKERS)[])(
+      'names the %s broker by the service under that profile, on its standard port',
       (transport) => {
-        expect(() => settingsOf(name, { TRANSPORT: transport })).not.toThrow();
+        const url = new URL(BROKERS[transport].url(settingsOf(name, transport)));
+        const broker = Object.keys(services).find((each) =>
+          service(each).profiles?.includes(transport),
+        );
+        expect([url.hostname, Number(url.port || BROKERS[transport].port)]).toEqual([
+          broker,
+          BROKERS[transport].port,
+        ]);
       },
     );
 
-    it('listens on 0.0.0.0, so other containers can reach it', () => {
-      expect(settingsOf(name).listenHost).toBe('0.0.0.0');
+    it('checks /health/ready on the port its settings serve it on, and exposes its ports', () => {
+      expect(service(name).healthcheck?.test.join(' ')).toContain(
+        `http://127.0.0.1:${healthPort(name)}/health/ready`,
+      );
+      if (name !== 'client')
+        expect(service(name).expose).toEqual([String(listenPort(name)), String(healthPort(name))]);
     });
 
-    it.each(PEERS)('reaches %s by its service name, on the port it listens on', (role) => {
-      expect(settingsOf(name).peers[role]).toEqual({
-        host: role,
-        port: listenPort(settingsOf(role), role),
-      });
+    it('runs under an init, and stops with more grace than SHUTDOWN_TIMEOUT_MS', () => {
+      expect(service(name).init).toBe(true);
+      const grace = /^(\d+)s$/.exec(service(name).stop_grace_period ?? '10s')?.[1];
+      expect(Number(grace) * 1000).toBeGreaterThan(settingsOf(name).shutdownTimeoutMs);
     });
-
-    if (name !== 'client') {
-      it('exposes the port it listens on, and its health and metrics port', () => {
-        const exposed = (service().expose ?? []).map((entry) => parsePort(entry).target);
-        const settings = settingsOf(name);
-        expect(exposed).toEqual([listenPort(settings, name), settings.opsPorts[name]]);
-      });
-    }
-
-    it('gets longer to stop than SHUTDOWN_TIMEOUT_MS, so a flush is not killed', () => {
-      // Compose waits stop_grace_period (default 10s) after SIGTERM, then sends SIGKILL.
-      const grace = durationMs(service().stop_grace_period ?? '10s');
-      expect(grace).toBeGreaterThan(settingsOf(name).shutdownTimeoutMs);
-    });
-  });
-});
-
-describe('Dockerfile', () => {
-  it('runs dist/main.js', () => {
-    const cmd = instructions(finalStage, 'CMD').at(-1) ?? '';
-    expect(JSON.parse(cmd)).toEqual(['node', 'dist/main.js']);
-  });
-
-  it('builds dist/ with npm run build in a build stage and copies it into the final one', () => {
-    const builders = dockerfile
-      .slice(0, -1)
-      .filter((stage) => instructions(stage, 'RUN').some((run) => run.includes('npm run build')))
-      .map((stage) => stage.name);
-    expect(builders).toHaveLength(1);
-    expect(instructions(finalStage, 'COPY')).toContainEqual(
-      expect.stringMatching(new RegExp(`^--from=${builders[0]}\\s+\\S*dist\\S*\\s`)),
-    );
-  });
-
-  it('installs only production dependencies in the final stage', () => {
-    expect(instructions(finalStage, 'RUN')).toContainEqual(
-      expect.stringContaining('npm ci --omit=dev'),
-    );
   });
 });
