@@ -49,6 +49,14 @@ const COMPOSE_TRANSPORTS = TRANSPORT_NAMES.filter((name) => name !== 'local');
 const settingsOf = (name: ModuleName, transport = 'tcp'): Settings =>
   loadSettings({ ...service(name).environment, TRANSPORT: transport });
 
+/** The saver services, in the order of their SAVER_INDEX (each checked to load as that saver). */
+const SAVERS = Object.keys(services)
+  .filter((name) => service(name).environment?.MODULES === 'saver')
+  .sort(
+    (a, b) =>
+      Number(service(a).environment?.SAVER_INDEX) - Number(service(b).environment?.SAVER_INDEX),
+  );
+
 const listenPort = (name: ModuleName): number =>
   name === 'client' ? settingsOf(name).clientPort : settingsOf(name).peers[name].port;
 const healthPort = (name: ModuleName): number =>
@@ -89,12 +97,10 @@ describe('docker-compose.yml', () => {
     });
   });
 
-  it('has one service per module, all from one image, and under a profile only the brokers', () => {
+  it('has one service per module (three savers), all from one image, and under a profile only the brokers', () => {
     const always = Object.keys(services).filter((name) => !service(name).profiles);
-    expect(always.sort()).toEqual([...MODULE_NAMES].sort());
-    const images = MODULE_NAMES.map((name) =>
-      JSON.stringify([service(name).build, service(name).image]),
-    );
+    expect(always.sort()).toEqual([...MODULE_NAMES, ...SAVERS.slice(1)].sort());
+    const images = always.map((name) => JSON.stringify([service(name).build, service(name).image]));
     expect(new Set(images)).toEqual(new Set([JSON.stringify(['.', 'ordered-pipeline:local'])]));
     const profiles = Object.values(services).flatMap((each) => each.profiles ?? []);
     expect(profiles.sort()).toEqual(Object.keys(BROKERS).sort());
@@ -117,10 +123,25 @@ describe('docker-compose.yml', () => {
     ]);
   });
 
-  it('mounts ./data where the saver writes (OUTPUT_DIR) on the saver and the client', () => {
+  it('mounts ./data where the savers write (OUTPUT_DIR) on each saver and the client', () => {
     const mount = `./data:${settingsOf('saver').outputDir}`;
-    expect(service('saver').volumes).toContain(mount);
+    for (const saver of SAVERS) expect(service(saver).volumes).toContain(mount);
     expect(service('client').volumes).toContain(mount);
+  });
+
+  it('runs three savers, each its own SAVER_INDEX, otherwise alike', () => {
+    expect(SAVERS).toEqual(['saver', 'saver-1', 'saver-2']);
+    SAVERS.forEach((saver, index) => {
+      const settings = loadSettings({ ...service(saver).environment, TRANSPORT: 'nats' });
+      expect([settings.modules, settings.savers]).toEqual([
+        ['saver'],
+        { addresses: expect.any(Array) as unknown, count: 3, index },
+      ]);
+      expect({ ...service(saver), environment: undefined }).toEqual({
+        ...service('saver'),
+        environment: undefined,
+      });
+    });
   });
 
   it('starts each module once its callees are healthy; brokers are waited for, never required', () => {
@@ -132,9 +153,9 @@ describe('docker-compose.yml', () => {
         .map(([callee]) => callee)
         .sort();
     expect(MODULE_NAMES.map(healthyCallees)).toEqual([
-      ['saver', 'server'],
+      [...SAVERS, 'server'].sort(),
       ['processor'],
-      ['saver'],
+      [...SAVERS].sort(),
       [],
     ]);
     const brokerServices = Object.keys(services).filter((name) => service(name).profiles);
@@ -159,8 +180,16 @@ describe('docker-compose.yml', () => {
     it('listens on 0.0.0.0 and reaches each peer by its service name, on its port', () => {
       const settings = settingsOf(name);
       expect(settings.listenHost).toBe('0.0.0.0');
-      for (const peer of ['server', 'processor', 'saver'] as const)
+      for (const peer of ['server', 'processor'] as const)
         expect(settings.peers[peer]).toEqual({ host: peer, port: listenPort(peer) });
+      // The savers, each by its service name, in the order of their SAVER_INDEX.
+      expect(settings.savers.addresses).toEqual(
+        SAVERS.map((saver) => ({ host: saver, port: listenPort('saver') })),
+      );
+    });
+
+    it.each(Object.keys(BROKERS))('knows the three savers on %s, by count', (transport) => {
+      expect(settingsOf(name, transport).savers.count).toBe(SAVERS.length);
     });
 
     it.each(Object.keys(BROKERS) as (keyof typeof BROKERS)[])(

@@ -19,6 +19,28 @@ describe(loadSettings.name, () => {
     expect(sut.opsPorts).toEqual({ server: 5011, processor: 5012, saver: 5013 });
   });
 
+  it('reads the savers: addresses on TCP, a count and an index on a broker', () => {
+    expect(loadSettings({ SAVER_ADDRESSES: 'a:5003, [::1]:6003' }).savers).toEqual({
+      addresses: [
+        { host: 'a', port: 5003 },
+        { host: '::1', port: 6003 },
+      ],
+      count: 2,
+      index: 0,
+    });
+    expect(loadSettings({ TRANSPORT: 'nats', SAVER_COUNT: '3', SAVER_INDEX: '2' }).savers).toEqual({
+      addresses: undefined,
+      count: 3,
+      index: 2,
+    });
+    expect(() => loadSettings({ TRANSPORT: 'nats', SAVER_COUNT: '3', SAVER_INDEX: '3' })).toThrow(
+      'SAVER_INDEX must be below SAVER_COUNT (3)',
+    );
+    expect(() => loadSettings({ SAVER_COUNT: '3' })).toThrow('SAVER_COUNT, if given, must be');
+    expect(() => loadSettings({ SAVER_ADDRESSES: 'a:5003,b' })).toThrow('host:port');
+    expect(() => loadSettings({ BROKER_PREFIX: 'a.b' })).toThrow('BROKER_PREFIX');
+  });
+
   it('reads the ops ports, 0 for any free port', () => {
     expect(
       loadSettings({ SERVER_OPS_PORT: '0', PROCESSOR_OPS_PORT: '6012', SAVER_OPS_PORT: '6013' })

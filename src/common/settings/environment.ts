@@ -146,7 +146,7 @@ export class Environment {
   @Matches(ADDRESS, { each: true, message: 'each address must be host:port' })
   SERVER_ADDRESSES?: string[];
   @Doc(
-    'how many savers share the runs on a broker transport, the same on every process; each run has one owner among them',
+    'how many savers share the runs on a broker transport, the same on every process; each run has one owner among them. On TCP the savers are `SAVER_ADDRESSES` (this, if given, their number)',
   )
   @Int(1, 64)
   SAVER_COUNT = 1;
@@ -465,8 +465,14 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   if (parsed.SAVER_INDEX >= parsed.SAVER_COUNT) {
     problems.push(`SAVER_INDEX must be below SAVER_COUNT (${parsed.SAVER_COUNT})`);
   }
-  if (parsed.TRANSPORT === 'tcp' && parsed.SAVER_COUNT > 1) {
-    problems.push('on TCP the savers are SAVER_ADDRESSES (one address each), not SAVER_COUNT');
+  if (
+    parsed.TRANSPORT === 'tcp' &&
+    parsed.SAVER_COUNT !== 1 &&
+    parsed.SAVER_COUNT !== parsed.SAVER_ADDRESSES?.length
+  ) {
+    problems.push(
+      'on TCP the savers are SAVER_ADDRESSES (one address each): SAVER_COUNT, if given, must be their number',
+    );
   }
   if (parsed.TRANSPORT === 'local' && parsed.SAVER_COUNT > 1) {
     problems.push('TRANSPORT=local has one saver: SAVER_COUNT must be 1');
