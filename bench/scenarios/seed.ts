@@ -180,9 +180,8 @@ async function seedRun(
   const file = join(seed.outputDir, `${body.runId}.jsonl`);
   await verifyRunFile(file, {
     runId: body.runId,
-    total,
-    connections: shape.connections,
-    values: shape.values,
+    connectionCount: shape.connections,
+    connectionValue: shape.values,
     delayRange: 0,
   });
   await rm(file, { force: true });
