@@ -4,8 +4,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SaverService } from '../../src/saver/saver.service.js';
-import { freePort } from '../support/free-port.js';
-import { getJson, send, startRun } from '../support/http.js';
+import { freePort } from '../../harness/ports.js';
+import { send, startRun } from '../support/http.js';
 import { builtSystemEnv, ModuleProcess, waitForHttp } from '../support/module-process.js';
 import { expectOrderedFile } from '../support/ordered-file.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
@@ -160,7 +160,7 @@ describe('faults end in bounded time with their real cause', () => {
       // Once tasks are leaving, stop the process.
       type Listing = { runs?: { runId: string; sent: number; total: number }[] };
       const sending = async (): Promise<Listing['runs']> => {
-        const listing = await getJson<Listing>(`${baseUrl}/runs`).catch(() => undefined);
+        const listing = await send<Listing>('GET', `${baseUrl}/runs`).catch(() => undefined);
         return listing?.body.runs?.filter((run) => run.sent > 0);
       };
       let started = await sending();

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lastValueFrom } from 'rxjs';
 import { Patterns } from '../../src/common/contracts/patterns.js';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../harness/ports.js';
 import { settledRun, startRun } from '../support/http.js';
 import { expectOrderedFile, expectStillOrders } from '../support/ordered-file.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';

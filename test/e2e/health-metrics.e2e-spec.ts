@@ -5,7 +5,7 @@ import { lastValueFrom } from 'rxjs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../harness/ports.js';
 import { sample, untilSample } from '../support/metrics.js';
 import { checkMetrics, ensurePromtool, familiesOf } from '../support/promtool.js';
 import { send, until } from '../support/http.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/browser.js';
 import { closeAll } from '../support/close-all.js';
-import { getJson, startRun } from '../support/http.js';
+import { send, startRun } from '../support/http.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
 
 /** Where the screenshot goes (ignored by git): look at it after the test. */
@@ -37,7 +37,8 @@ describe('the report page in a real browser (Debian Chromium)', () => {
       wait: 'saved',
     });
     expect(run.state).toBe('completed');
-    const { body: report } = await getJson<RunReport>(
+    const { body: report } = await send<RunReport>(
+      'GET',
       `${sut.baseUrl}/runs/${run.runId}/report.json`,
     );
     const saver = report.saver!;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TransportName } from '../../src/common/settings/settings.js';
 import { assertBrokerUp, resetBroker } from '../support/brokers.js';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../harness/ports.js';
 import { settledRun, startRun } from '../support/http.js';
 import { untilSample } from '../support/metrics.js';
 import { ModuleProcess, builtSystemEnv, waitForHttp } from '../support/module-process.js';

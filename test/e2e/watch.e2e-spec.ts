@@ -4,7 +4,7 @@ import { finalize } from 'rxjs';
 import { PROGRESS_INTERVAL_MS } from '../../src/client/progress/progress-stream.js';
 import { RunEvents } from '../../src/client/run-events.js';
 import { ARRIVAL_POINTS } from '../../src/saver/report/saver-run-recording.js';
-import { getJson, startRun } from '../support/http.js';
+import { send, startRun } from '../support/http.js';
 import { eventually, SseReader } from '../support/sse.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
 
@@ -81,7 +81,8 @@ describe('watching a run: progress over SSE and the report data (monolith over T
     });
 
     it('answers 404 for an unknown run', async () => {
-      const { status } = await getJson(
+      const { status } = await send(
+        'GET',
         `${sut.baseUrl}/runs/20260101T000000000Z-0001-deadbeef/events`,
       );
       expect(status).toBe(404);
@@ -106,7 +107,7 @@ describe('watching a run: progress over SSE and the report data (monolith over T
         stream.abort();
         // Both of the stream's subscriptions to the run's events end.
         await eventually(() => released === 2, 'the stream unsubscribed');
-        const { body } = await getJson<RunView>(`${sut.baseUrl}/runs/${run.runId}`);
+        const { body } = await send<RunView>('GET', `${sut.baseUrl}/runs/${run.runId}`);
         expect(['sending', 'saving']).toContain(body.state);
         // Another client still follows it.
         const again = await SseReader.open(sut.baseUrl, run.runId);
@@ -127,7 +128,8 @@ describe('watching a run: progress over SSE and the report data (monolith over T
         delay_range: 0.3,
         wait: 'saved',
       });
-      const { status, body } = await getJson<RunReport>(
+      const { status, body } = await send<RunReport>(
+        'GET',
         `${sut.baseUrl}/runs/${run.runId}/report.json`,
       );
       expect(status).toBe(200);
@@ -175,7 +177,7 @@ describe('watching a run: progress over SSE and the report data (monolith over T
         delay_range: 0.1,
         wait: 'saved',
       });
-      const { body } = await getJson<RunReport>(`${sut.baseUrl}/runs/${run.runId}/report.json`);
+      const { body } = await send<RunReport>('GET', `${sut.baseUrl}/runs/${run.runId}/report.json`);
       const { arrivals } = body.saver!;
       // Every arrival is seen, duplicates included (a loaded machine can make a few).
       expect(arrivals.seen).toBe(body.saver!.received);
