@@ -64,3 +64,18 @@ export async function until<T>(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** `GET /?…&wait=saved`: the run once its file is complete, or once it failed (any answer's body). */
+export async function savedRun(
+  baseUrl: string,
+  connections: number,
+  values: number,
+  delayRange = 0,
+): Promise<RunView> {
+  const query = {
+    connection_count: connections,
+    connection_value: values,
+    delay_range: delayRange,
+  };
+  return (await startRun(baseUrl, { ...query, wait: 'saved' })).body;
+}
