@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Environment } from '../src/common/settings/environment.js';
-import { Child } from './children.js';
+import { Child } from '../harness/child.js';
 import { Log } from './log.js';
 import { describeMachine } from './machine.js';
 import { parseOptions, type BenchOptions } from './options.js';

@@ -1,4 +1,4 @@
-import { SIGNAL_PREFIX } from '../children.js';
+import { SIGNAL_PREFIX } from '../../harness/child.js';
 
 /** Tells the parent bench something, as one `BENCH {json}` line on stdout. */
 export function announce(message: object): void {

@@ -4,7 +4,7 @@
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SIGNAL_PREFIX } from '../children.js';
+import { SIGNAL_PREFIX } from '../../harness/child.js';
 
 export interface StartClientsFigures {
   readonly clients: number;

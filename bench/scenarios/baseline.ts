@@ -1,4 +1,4 @@
-import { Child } from '../children.js';
+import { Child } from '../../harness/child.js';
 import { benchScript } from '../paths.js';
 import { summarize, type Summary } from '../stats.js';
 import type { Log } from '../log.js';

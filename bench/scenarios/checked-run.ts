@@ -1,14 +1,7 @@
 import type { RunView } from '../../src/common/contracts/http.js';
 import { rm } from 'node:fs/promises';
 import { relative } from 'node:path';
-import {
-  expectCompleted,
-  runOverHttp,
-  shapeName,
-  totalOf,
-  type RunShape,
-  type TimedRun,
-} from '../http.js';
+import { expectCompleted, runOverHttp, shapeName, type RunShape, type TimedRun } from '../http.js';
 import type { SystemUnderTest } from '../systems/system-under-test.js';
 import { verifyRunFile, type FileTimes } from '../verify-file.js';
 
@@ -34,9 +27,8 @@ export async function verifyAndDrop(
     file,
     {
       runId: view.runId,
-      total: totalOf(shape),
-      connections: shape.connections,
-      values: shape.values,
+      connectionCount: shape.connections,
+      connectionValue: shape.values,
       delayRange: view.delayRange,
     },
     keepTimes,

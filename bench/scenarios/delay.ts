@@ -1,6 +1,7 @@
-import type { RunView } from '../../src/common/contracts/http.js';
+import { isFinal } from '../../src/common/contracts/http.js';
+import { PipelineApi } from '../../src/cli/api.js';
 import { FileTail } from '../file-tail.js';
-import { pollRun, runOverHttp, shapeName, totalOf, type RunShape } from '../http.js';
+import { runOverHttp, shapeName, totalOf, type RunShape } from '../http.js';
 import type { Log } from '../log.js';
 import { ProbeRecording, saverProbeHook } from '../saver-probe.js';
 import { summarize, type Summary } from '../stats.js';
@@ -97,17 +98,10 @@ async function delayedRun(
   const tail = new FileTail(runFile(sut, started), totalOf(shape));
   const withinMs = 120_000 + seconds * 1000;
   try {
-    const settled = (view: RunView) => view.state === 'completed' || view.state === 'failed';
-    const sent = await pollRun(
-      sut.baseUrl,
-      started.runId,
-      (view) => view.state !== 'sending',
-      POLL_MS,
-      withinMs,
-    );
-    const done = settled(sent)
-      ? sent
-      : await pollRun(sut.baseUrl, started.runId, settled, POLL_MS, withinMs);
+    const api = new PipelineApi(sut.baseUrl);
+    const polling = { everyMs: POLL_MS, withinMs };
+    const sent = await api.until(started.runId, (view) => view.state !== 'sending', polling);
+    const done = isFinal(sent.state) ? sent : await api.settled(started.runId, polling);
     await tail.stop();
     const times = (await verifyAndDrop(sut, done, shape, true)) as FileTimes;
     return {

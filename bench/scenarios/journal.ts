@@ -1,4 +1,4 @@
-import type { RunView } from '../../src/common/contracts/http.js';
+import { PipelineApi } from '../../src/cli/api.js';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,15 +7,18 @@ import { RunJournal } from '../../src/client/journal/run-journal.js';
 import { Run } from '../../src/client/run.js';
 import { HEAP_FLAGS } from '../../src/common/heap-flags.js';
 import type { Settings } from '../../src/common/settings/settings.js';
-import { Child } from '../children.js';
-import { getJson, runOverHttp, shapeName, totalOf, type RunShape } from '../http.js';
+import { Child } from '../../harness/child.js';
+import { runOverHttp, shapeName, totalOf, type RunShape } from '../http.js';
 import type { Log } from '../log.js';
-import { SYSTEM_ENTRY } from '../paths.js';
-import { freePort, waitForPort } from '../ports.js';
+import { BENCH_PORTS, SYSTEM_ENTRY } from '../paths.js';
+import { freePort, waitForPort } from '../../harness/ports.js';
 import { summarize, type Summary } from '../stats.js';
 import { startUnderTest } from '../systems/system-under-test.js';
 import type { SystemVariant } from '../systems/variants.js';
 import { verifyAndDrop } from './checked-run.js';
+
+/** Polls every `everyMs`, for as long as a resumed run may take on a busy machine. */
+const PATIENT = (everyMs: number) => ({ everyMs, withinMs: 600_000 });
 
 /** The journal's modes, measured in turn on the same shape: `off` is the baseline. */
 const MODES = ['off', 'write', 'fsync'] as const;
@@ -128,20 +131,20 @@ async function resume(options: JournalOptions, log: Log): Promise<JournalResult[
     `journal: kill -9 of a monolith sending a ${total}-task run, then the time to resume it`,
   );
   const dir = await mkdtemp(join(tmpdir(), 'ordered-pipeline-bench-resume-'));
-  const port = await freePort();
+  const port = await freePort(BENCH_PORTS);
   const env = {
     OUTPUT_DIR: dir,
     LOG_LEVEL: 'warn',
     CLIENT_PORT: String(port),
-    SERVER_PORT: String(await freePort()),
-    PROCESSOR_PORT: String(await freePort()),
-    SAVER_PORT: String(await freePort()),
+    SERVER_PORT: String(await freePort(BENCH_PORTS)),
+    PROCESSOR_PORT: String(await freePort(BENCH_PORTS)),
+    SAVER_PORT: String(await freePort(BENCH_PORTS)),
     SERVER_OPS_PORT: '0',
     PROCESSOR_OPS_PORT: '0',
     SAVER_OPS_PORT: '0',
     MAX_TASKS: String(total),
   };
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const api = new PipelineApi(`http://127.0.0.1:${port}`);
   const start = (): Child =>
     Child.start('journal/monolith', SYSTEM_ENTRY, env, HEAP_FLAGS.monolith);
   const ready: number[] = [];
@@ -154,30 +157,19 @@ async function resume(options: JournalOptions, log: Log): Promise<JournalResult[
     const { connections, values } = options.resumeShape;
     // Delays of up to 2 s, as in the kill -9 tests; each kill once the run has sent a further
     // share of its tasks, so the last life resumes the most.
-    const started = await getJson<RunView>(
-      `${baseUrl}/?connection_count=${connections}&connection_value=${values}&delay_range=2&wait=none`,
-    );
-    const { runId } = started.body;
+    const { runId } = await api.start({ connections, values, delay: 2 });
     for (let at = 1; at <= options.repeat; at++) {
-      let view = (await getJson<RunView>(`${baseUrl}/runs/${runId}`)).body;
       const target = Math.floor((at * total) / (options.repeat + 1));
-      while (view.sent < target) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        view = (await getJson<RunView>(`${baseUrl}/runs/${runId}`)).body;
-      }
+      const view = await api.until(runId, (now) => now.sent >= target, PATIENT(100));
       process.kill(child.pid, 'SIGKILL');
-      await child.whenExited;
+      await child.exitCode();
       sentBeforeKill = view.sent;
       journalBytesAtKill = (await stat(join(dir, 'state', 'journal'))).size;
       const spawned = performance.now();
       child = start();
       await waitForPort(port, child.name);
       ready.push(performance.now() - spawned);
-      for (;;) {
-        const now = (await getJson<RunView>(`${baseUrl}/runs/${runId}`)).body;
-        if (now.resent > 0 || now.sent > sentBeforeKill) break;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await api.until(runId, (now) => now.resent > 0 || now.sent > sentBeforeKill, PATIENT(10));
       sendingAgain.push(performance.now() - spawned);
       log.detail(
         `resumed after ${Math.round(sendingAgain.at(-1) ?? 0)} ms (HTTP after ${Math.round(ready.at(-1) ?? 0)} ms), ` +

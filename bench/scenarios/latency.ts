@@ -166,7 +166,7 @@ async function measuredRun(
   await tail.stop();
   const times = (await verifyRunFile(
     status.file,
-    { runId, total, connections: proxies.length, values: perConnection, delayRange: 0 },
+    { runId, connectionCount: proxies.length, connectionValue: perConnection, delayRange: 0 },
     true,
   )) as FileTimes;
   await rm(status.file, { force: true });

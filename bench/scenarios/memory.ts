@@ -1,7 +1,7 @@
 import { shapeName, totalOf, type RunShape } from '../http.js';
 import type { Log } from '../log.js';
 import { round } from '../stats.js';
-import type { Child } from '../children.js';
+import type { Child } from '../../harness/child.js';
 import {
   PROCESS_NAMES,
   startUnderTest,

@@ -1,5 +1,5 @@
 import type { StartClientsFigures } from '../load/start-clients.js';
-import { Child } from '../children.js';
+import { Child } from '../../harness/child.js';
 import type { Log } from '../log.js';
 import { benchScript } from '../paths.js';
 import { summarize, type Summary } from '../stats.js';

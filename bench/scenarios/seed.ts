@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { getJson, shapeName, totalOf, type RunShape } from '../http.js';
+import { shapeName, totalOf, type RunShape } from '../http.js';
 import type { Log } from '../log.js';
 import type { BenchOptions } from '../options.js';
 import { summarize, type Summary } from '../stats.js';
@@ -170,7 +170,7 @@ async function seedRun(
     delay_range: '0',
   });
   const started = performance.now();
-  const { status, body } = await getJson<SeedAnswer>(`${seed.baseUrl}/?${query.toString()}`);
+  const { status, body } = await seedJson<SeedAnswer>(`${seed.baseUrl}/?${query.toString()}`);
   const ackedMs = performance.now() - started;
   if (status !== 200 || body.total !== total) {
     throw new Error(`seed GET /?${query.toString()} answered ${status}: ${JSON.stringify(body)}`);
@@ -180,9 +180,8 @@ async function seedRun(
   const file = join(seed.outputDir, `${body.runId}.jsonl`);
   await verifyRunFile(file, {
     runId: body.runId,
-    total,
-    connections: shape.connections,
-    values: shape.values,
+    connectionCount: shape.connections,
+    connectionValue: shape.values,
     delayRange: 0,
   });
   await rm(file, { force: true });
@@ -194,7 +193,7 @@ async function allWritten(seed: SeedReplica, runId: string, total: number): Prom
   let written = -1;
   let progressAt = performance.now();
   for (;;) {
-    const { body } = await getJson<{ written: number }>(
+    const { body } = await seedJson<{ written: number }>(
       `${seed.saveUrl}/status?runId=${encodeURIComponent(runId)}`,
     );
     if (body.written >= total) return;
@@ -206,4 +205,10 @@ async function allWritten(seed: SeedReplica, runId: string, total: number): Prom
     }
     await sleep(5);
   }
+}
+
+/** The seed replica's own API (not the system's, so not its client): a GET answered as JSON. */
+async function seedJson<T>(url: string): Promise<{ status: number; body: T }> {
+  const response = await fetch(url);
+  return { status: response.status, body: (await response.json()) as T };
 }

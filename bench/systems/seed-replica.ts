@@ -3,8 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Child } from '../children.js';
-import { freePort, waitForPort } from '../ports.js';
+import { Child } from '../../harness/child.js';
+import { freePort, waitForPort } from '../../harness/ports.js';
+import { BENCH_PORTS } from '../paths.js';
 
 /** bench/seed/ in the source tree (the Python files are not compiled into dist-bench/). */
 const SEED_DIR = fileURLToPath(new URL('../../../bench/seed/', import.meta.url));
@@ -55,10 +56,10 @@ const ORDER = ['save', 'process', 'server', 'client'] as const;
 export async function startSeedReplica(python: FoundPython): Promise<SeedReplica> {
   const outputDir = await mkdtemp(join(tmpdir(), 'ordered-pipeline-bench-seed-'));
   const ports: Record<(typeof ORDER)[number], number> = {
-    client: await freePort(),
-    server: await freePort(),
-    process: await freePort(),
-    save: await freePort(),
+    client: await freePort(BENCH_PORTS),
+    server: await freePort(BENCH_PORTS),
+    process: await freePort(BENCH_PORTS),
+    save: await freePort(BENCH_PORTS),
   };
   const env = {
     SEED_CLIENT_PORT: String(ports.client),
@@ -89,14 +90,7 @@ export async function startSeedReplica(python: FoundPython): Promise<SeedReplica
         env,
       );
       processes.set(name, child);
-      await Promise.race([
-        waitForPort(ports[name], child.name),
-        child.whenExited.then((code) => {
-          throw new Error(`exited (code ${code})`);
-        }),
-      ]).catch((error: unknown) => {
-        throw child.failure(`did not start: ${(error as Error).message.split('\n')[0]}`);
-      });
+      await child.ready(waitForPort(ports[name], child.name), 30_000, 'did not start');
     }
   } catch (error) {
     await close();

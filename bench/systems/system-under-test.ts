@@ -5,9 +5,9 @@ import { HEAP_FLAGS } from '../../src/common/heap-flags.js';
 import { loadSettings } from '../../src/common/settings/environment.js';
 import { SaverObservers } from '../../src/saver/saver-observers.js';
 import { startSystem } from '../../src/system.js';
-import { Child } from '../children.js';
-import { SYSTEM_ENTRY } from '../paths.js';
-import { freePort, waitForPort } from '../ports.js';
+import { Child } from '../../harness/child.js';
+import { BENCH_PORTS, SYSTEM_ENTRY } from '../paths.js';
+import { freePort, waitForPort } from '../../harness/ports.js';
 import type { SystemVariant } from './variants.js';
 
 /** A running system the bench talks to: over HTTP, and over TCP to the server and saver. */
@@ -137,10 +137,10 @@ async function startProcesses(
   groups: readonly { name: string; modules: readonly ModuleName[] }[],
 ): Promise<SystemUnderTest> {
   const ports = {
-    client: await freePort(),
-    server: await freePort(),
-    processor: await freePort(),
-    saver: await freePort(),
+    client: await freePort(BENCH_PORTS),
+    server: await freePort(BENCH_PORTS),
+    processor: await freePort(BENCH_PORTS),
+    saver: await freePort(BENCH_PORTS),
   };
   const env = {
     ...benchEnvironment(outputDir),
@@ -179,14 +179,7 @@ async function startProcesses(
       // Brokers: only the client listens on a port; the warm-up run shows the rest is up.
       const listening = modules.filter((m) => m === 'client' || variant.transport === 'tcp');
       for (const module of listening) {
-        await Promise.race([
-          waitForPort(ports[module], child.name),
-          child.whenExited.then((code) => {
-            throw new Error(`exited (code ${code})`);
-          }),
-        ]).catch((error: unknown) => {
-          throw child.failure(`did not start: ${(error as Error).message.split('\n')[0]}`);
-        });
+        await child.ready(waitForPort(ports[module], child.name), 30_000, 'did not start');
       }
     }
   } catch (error) {

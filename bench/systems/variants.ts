@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSettings } from '../../src/common/settings/environment.js';
 import { makeAuthority, makeIdentity } from '../../test/support/certificates.js';
-import { isListening } from '../ports.js';
+import { isListening } from '../../harness/ports.js';
 
 export type SystemMode = 'monolith' | 'split';
 

@@ -1,4 +1,11 @@
-import type { RunProgress, RunReport, RunView } from '../common/contracts/http.js';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import {
+  isFinal,
+  type RunProgress,
+  type RunReport,
+  type RunView,
+} from '../common/contracts/http.js';
 import { readSse, textChunks } from './sse.js';
 
 /**
@@ -37,11 +44,32 @@ export interface RunList {
   readonly total: number;
 }
 
+/** When `GET /` answers: at once (`none`, 202), once every task is acknowledged, or saved. */
+export type StartWait = 'none' | 'acked' | 'saved';
+
+/** How `until` polls a run. */
+export interface Polling {
+  readonly everyMs?: number;
+  readonly withinMs?: number;
+}
+
+/** An answer as it came: the status, the headers, the body's text (JSON on every route but `/`). */
+interface RawAnswer {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly text: string;
+  readonly url: string;
+}
+
 export type ProgressMessage =
   | { readonly type: 'progress'; readonly progress: RunProgress }
   | { readonly type: 'end'; readonly progress: RunProgress };
 
-/** The client's HTTP API as the CLI uses it (Node's global fetch). */
+/**
+ * The client's HTTP API, typed from common/contracts/http: the CLI's, and the tests' and the
+ * bench's for every request that is not itself under test. Answers over node:http, not fetch: fetch
+ * gives up on an answer after 300 s, and `wait=saved` on a large run answers later than that.
+ */
 export class PipelineApi {
   readonly baseUrl: string;
 
@@ -57,15 +85,50 @@ export class PipelineApi {
     return `${this.baseUrl}/runs/${encodeURIComponent(runId)}/report`;
   }
 
-  /** Starts a run and answers at once (`wait=none`). */
-  async start(request: RunRequest): Promise<RunView> {
+  /** Starts a run; answers at once (`wait=none`), or once its tasks are acknowledged or saved. */
+  async start(request: RunRequest, wait: StartWait = 'none'): Promise<RunView> {
     const query = new URLSearchParams({
       connection_count: String(request.connections),
       connection_value: String(request.values),
       delay_range: String(request.delay),
-      wait: 'none',
+      wait,
     });
     return this.json<RunView>(`/?${query.toString()}`);
+  }
+
+  run(runId: string): Promise<RunView> {
+    return this.json<RunView>(`/runs/${encodeURIComponent(runId)}`);
+  }
+
+  cancel(runId: string): Promise<RunView> {
+    return this.json<RunView>(`/runs/${encodeURIComponent(runId)}`, 'DELETE');
+  }
+
+  /**
+   * Polls the run until `accept` holds for it; fails when it ends (completed, failed…) without
+   * that, or when `withinMs` has passed.
+   */
+  async until(
+    runId: string,
+    accept: (view: RunView) => boolean,
+    { everyMs = 50, withinMs = 30_000 }: Polling = {},
+  ): Promise<RunView> {
+    const deadline = Date.now() + withinMs;
+    for (;;) {
+      const view = await this.run(runId);
+      if (accept(view)) return view;
+      const ended = isFinal(view.state);
+      if (ended || Date.now() > deadline) {
+        const why = ended ? `ended ${view.state}` : `still ${view.state} after ${withinMs} ms`;
+        throw new ApiError(`run ${runId} ${why}${view.error ? `: ${view.error}` : ''}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+  }
+
+  /** The run once it has ended, however it ended (completed, failed, cancelled, interrupted). */
+  settled(runId: string, polling?: Polling): Promise<RunView> {
+    return this.until(runId, (view) => isFinal(view.state), polling);
   }
 
   /**
@@ -100,25 +163,55 @@ export class PipelineApi {
   /** The run's progress events until its `end` event (the stream closes after it). */
   async *progress(runId: string, signal?: AbortSignal): AsyncGenerator<ProgressMessage> {
     const response = await this.fetch(`/runs/${encodeURIComponent(runId)}/events`, signal);
-    if (!response.ok || !response.body) throw await this.failure(response);
+    if (!response.ok || !response.body) {
+      const { status, url, headers } = response;
+      const text = await response.text().catch(() => '');
+      throw failure({ status, url, text, headers: Object.fromEntries(headers) });
+    }
     for await (const event of readSse(textChunks(response.body))) {
       if (event.event !== 'progress' && event.event !== 'end') continue;
       yield { type: event.event, progress: JSON.parse(event.data) as RunProgress };
     }
   }
 
-  private async json<T>(path: string): Promise<T> {
-    const response = await this.fetch(path);
-    if (!response.ok) throw await this.failure(response);
-    return (await response.json()) as T;
+  private async json<T>(path: string, method = 'GET'): Promise<T> {
+    const answer = await this.request(method, path);
+    if (answer.status < 200 || answer.status > 299) throw failure(answer);
+    return JSON.parse(answer.text) as T;
   }
 
+  private get headers(): Record<string, string> {
+    return this.token === undefined ? {} : { authorization: `Bearer ${this.token}` };
+  }
+
+  private request(method: string, path: string): Promise<RawAnswer> {
+    const url = `${this.baseUrl}${path}`;
+    const send = url.startsWith('https:') ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const unreachable = (error: NodeJS.ErrnoException) =>
+        reject(new ApiError(`cannot reach ${this.baseUrl}: ${error.code ?? error.message}`));
+      send(url, { method, headers: this.headers }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', unreachable);
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            text: Buffer.concat(chunks).toString('utf8'),
+            url,
+          }),
+        );
+      })
+        .on('error', unreachable)
+        .end();
+    });
+  }
+
+  /** The event stream over fetch, which hands its body over as it comes. */
   private async fetch(path: string, signal?: AbortSignal): Promise<Response> {
     try {
-      return await fetch(`${this.baseUrl}${path}`, {
-        signal,
-        ...(this.token === undefined ? {} : { headers: { authorization: `Bearer ${this.token}` } }),
-      });
+      return await fetch(`${this.baseUrl}${path}`, { signal, headers: this.headers });
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       throw new ApiError(
@@ -126,16 +219,21 @@ export class PipelineApi {
       );
     }
   }
+}
 
-  /** Nest's error body names what was wrong (`message`: a string or one per field). */
-  private async failure(response: Response): Promise<ApiError> {
-    const body = (await response.json().catch(() => ({}))) as { message?: string | string[] };
-    const message = Array.isArray(body.message) ? body.message.join('; ') : body.message;
-    const retryAfter = Number(response.headers.get('retry-after') ?? NaN);
-    return new ApiError(
-      `${response.url} answered ${response.status}${message ? `: ${message}` : ''}`,
-      response.status === 400,
-      Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined,
-    );
+/** Nest's error body names what was wrong (`message`: a string or one per field). */
+function failure(answer: RawAnswer): ApiError {
+  let body: { message?: string | string[] } = {};
+  try {
+    body = JSON.parse(answer.text) as typeof body;
+  } catch {
+    // Not Nest's JSON (a proxy's page): the status alone says it.
   }
+  const message = Array.isArray(body.message) ? body.message.join('; ') : body.message;
+  const retryAfter = Number(answer.headers['retry-after'] ?? NaN);
+  return new ApiError(
+    `${answer.url} answered ${answer.status}${message ? `: ${message}` : ''}`,
+    answer.status === 400,
+    Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined,
+  );
 }

@@ -15,7 +15,7 @@ import {
   ensureDockerPackages,
   makeBaseImage,
 } from '../support/docker.js';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../harness/ports.js';
 import { settledRun, startRun, until } from '../support/http.js';
 import { ModuleProcess, builtSystemEnv, waitForHttp } from '../support/module-process.js';
 import { expectOrderedFile } from '../support/ordered-file.js';

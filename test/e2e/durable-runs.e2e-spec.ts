@@ -5,7 +5,7 @@ import { appendFile, mkdtemp, readFile, rm, stat, truncate } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertBrokerUp } from '../support/brokers.js';
-import { send, until, type FullAnswer } from '../support/http.js';
+import { send, until, type HttpAnswer } from '../support/http.js';
 import { builtSystemEnv, ModuleProcess, waitForHttp } from '../support/module-process.js';
 import { expectOrderedFile } from '../support/ordered-file.js';
 
@@ -36,7 +36,7 @@ async function systemEnv(dir: string, extra: Env = {}): Promise<Env> {
   };
 }
 
-const view = (baseUrl: string, runId: string): Promise<FullAnswer<RunView>> =>
+const view = (baseUrl: string, runId: string): Promise<HttpAnswer<RunView>> =>
   send<RunView>('GET', `${baseUrl}/runs/${runId}`);
 
 /**
@@ -103,7 +103,7 @@ async function killAndResume(
   let mark = 0;
   for (let kill = 0; kill < kills; kill++) {
     let kind: KillMoment['kind'];
-    let answer: FullAnswer<RunView>;
+    let answer: HttpAnswer<RunView>;
     if (resuming(kill)) {
       kind = 'while resuming';
       answer = await view(client.baseUrl, runId);

@@ -2,7 +2,7 @@ import type { RunProgress, RunView } from '../../src/common/contracts/http.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { EventSource } from 'eventsource';
 import { pino } from 'pino';
-import { send, startRun } from '../support/http.js';
+import { send, startRun, savedRun } from '../support/http.js';
 import { eventually, SseReader } from '../support/sse.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
 
@@ -99,12 +99,7 @@ describe('a standard EventSource (the `eventsource` package) following a run', (
   });
 
   it('receives the `end` of a run that has ended once, and stops', async () => {
-    const { body: run } = await startRun(sut.baseUrl, {
-      connection_count: 2,
-      connection_value: 5,
-      delay_range: 0.1,
-      wait: 'saved',
-    });
+    const run = await savedRun(sut.baseUrl, 2, 5, 0.1);
     const { received, errors } = await follow(run.runId);
 
     expect(received.map(({ type, id }) => ({ type, id }))).toEqual([{ type: 'end', id: 'end' }]);

@@ -4,8 +4,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SaverService } from '../../src/saver/saver.service.js';
-import { freePort } from '../support/free-port.js';
-import { getJson, send, startRun } from '../support/http.js';
+import { freePort } from '../../harness/ports.js';
+import { send, savedRun } from '../support/http.js';
 import { builtSystemEnv, ModuleProcess, waitForHttp } from '../support/module-process.js';
 import { expectOrderedFile } from '../support/ordered-file.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
@@ -46,12 +46,7 @@ describe('faults end in bounded time with their real cause', () => {
       ...QUICK_FAILURE,
     });
     systems.push(sut);
-    const { body } = await startRun(sut.baseUrl, {
-      connection_count: 4,
-      connection_value: 10,
-      delay_range: 0,
-      wait: 'saved',
-    });
+    const body = await savedRun(sut.baseUrl, 4, 10);
     expect(body.state).toBe('failed');
     expect(body.error).toContain(`processor at 127.0.0.1:${processorPort}`);
     expect(body.error).toContain('ECONNREFUSED');
@@ -65,12 +60,7 @@ describe('faults end in bounded time with their real cause', () => {
       sut.outputDir,
     );
     systems.push(processor);
-    const { body: next } = await startRun(sut.baseUrl, {
-      connection_count: 4,
-      connection_value: 10,
-      delay_range: 0,
-      wait: 'saved',
-    });
+    const next = await savedRun(sut.baseUrl, 4, 10);
     expect(next.state).toBe('completed');
     await expectOrderedFile(next.file, next);
   });
@@ -85,12 +75,7 @@ describe('faults end in bounded time with their real cause', () => {
     );
     systems.push(sut);
     try {
-      const { body } = await startRun(sut.baseUrl, {
-        connection_count: 2,
-        connection_value: 5,
-        delay_range: 0,
-        wait: 'saved',
-      });
+      const body = await savedRun(sut.baseUrl, 2, 5);
       expect(body.state).toBe('failed');
       expect(body.error).toMatch(/EEXIST|ENOTDIR/);
       expect(body.error).toContain(notADirectory);
@@ -116,12 +101,7 @@ describe('faults end in bounded time with their real cause', () => {
           mountPoint,
         );
         try {
-          const { body } = await startRun(sut.baseUrl, {
-            connection_count: 10,
-            connection_value: 200,
-            delay_range: 0,
-            wait: 'saved',
-          });
+          const body = await savedRun(sut.baseUrl, 10, 200);
           expect(body.state).toBe('failed');
           expect(body.error).toContain('ENOSPC');
           expect(body.error).toContain(body.runId);
@@ -160,7 +140,7 @@ describe('faults end in bounded time with their real cause', () => {
       // Once tasks are leaving, stop the process.
       type Listing = { runs?: { runId: string; sent: number; total: number }[] };
       const sending = async (): Promise<Listing['runs']> => {
-        const listing = await getJson<Listing>(`${baseUrl}/runs`).catch(() => undefined);
+        const listing = await send<Listing>('GET', `${baseUrl}/runs`).catch(() => undefined);
         return listing?.body.runs?.filter((run) => run.sent > 0);
       };
       let started = await sending();

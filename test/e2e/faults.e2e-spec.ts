@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lastValueFrom } from 'rxjs';
 import { Patterns } from '../../src/common/contracts/patterns.js';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../harness/ports.js';
 import { settledRun, startRun } from '../support/http.js';
 import { expectOrderedFile, expectStillOrders } from '../support/ordered-file.js';
+import { aResult } from '../support/messages.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
 import { closeAll } from '../support/close-all.js';
 
@@ -123,19 +124,7 @@ describe('faults', () => {
     );
 
     it('the saver refuses a result whose run id could escape its folder, and writes nothing', async () => {
-      const bad = {
-        runId: '../../escape',
-        seq: 1,
-        total: 1,
-        conn: 1,
-        idx: 1,
-        value: 1,
-        sentAt: Date.now(),
-        delayRange: 0,
-        processedAt: Date.now(),
-        delayMs: 0,
-        processor: 'test',
-      };
+      const bad = aResult({ runId: '../../escape' });
       await expect(lastValueFrom(probe.send(Patterns.saverResult, bad))).rejects.toMatchObject({
         message: 'runId is invalid',
       });

@@ -5,10 +5,11 @@ import { lastValueFrom } from 'rxjs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../harness/ports.js';
 import { sample, untilSample } from '../support/metrics.js';
 import { checkMetrics, ensurePromtool, familiesOf } from '../support/promtool.js';
 import { send, until } from '../support/http.js';
+import { aTask } from '../support/messages.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
 import { closeAll } from '../support/close-all.js';
 
@@ -257,16 +258,7 @@ describe('metrics per role, as promtool and Prometheus read them', () => {
     });
     try {
       const ack = await lastValueFrom(
-        peer.send<unknown>('server.task', {
-          runId: 'never-opened',
-          seq: 1,
-          total: 1,
-          conn: 1,
-          idx: 1,
-          value: 1,
-          sentAt: Date.now(),
-          delayRange: 0,
-        }),
+        peer.send<unknown>('server.task', aTask({ runId: 'never-opened' })),
       );
       expect(ack).toBeTruthy();
     } finally {

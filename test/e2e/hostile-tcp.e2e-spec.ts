@@ -15,6 +15,7 @@ import { lastValueFrom } from 'rxjs';
 import type { Result, Task } from '../../src/common/contracts/messages.js';
 import { Patterns } from '../../src/common/contracts/patterns.js';
 import { CapturedLogs } from '../support/captured-logs.js';
+import { aResult, aTask } from '../support/messages.js';
 import { expectStillOrders } from '../support/ordered-file.js';
 import { frameOf, RawPeer } from '../support/raw-peer.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
@@ -27,25 +28,9 @@ const IDLE_TIMEOUT_MS = 300;
 const logs = new CapturedLogs();
 Logger.overrideLogger(logs);
 
-const task = (overrides: Partial<Task> = {}): Task => ({
-  runId: 'hostile',
-  seq: 1,
-  total: 1,
-  conn: 1,
-  idx: 1,
-  value: 1,
-  sentAt: Date.now(),
-  delayRange: 0,
-  ...overrides,
-});
-
-const result = (overrides: Partial<Result> = {}): Result => ({
-  ...task(),
-  processedAt: Date.now(),
-  delayMs: 0,
-  processor: 'test:1',
-  ...overrides,
-});
+const task = (overrides: Partial<Task> = {}): Task => aTask({ runId: 'hostile', ...overrides });
+const result = (overrides: Partial<Result> = {}): Result =>
+  aResult({ runId: 'hostile', processor: 'test:1', ...overrides });
 
 /** A string `data` that makes the request frame's JSON text exactly `length` characters long. */
 function dataFilling(length: number, pattern: string, id: string): string {

@@ -5,7 +5,7 @@ import { openSync, closeSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../harness/ports.js';
 import { send } from '../support/http.js';
 
 interface LogLine {

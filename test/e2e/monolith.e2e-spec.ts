@@ -1,7 +1,7 @@
 import type { RunView } from '../../src/common/contracts/http.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { getJson, settledRun, startRun } from '../support/http.js';
+import { send, settledRun, startRun } from '../support/http.js';
 import { expectOrderedFile } from '../support/ordered-file.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
 
@@ -73,7 +73,7 @@ describe.each(['tcp', 'local'])(
       expect(status).toBe(202);
       expect(body.state).toBe('sending');
       expect(body.written).toBe(0);
-      const live = await getJson<RunView>(`${sut.baseUrl}/runs/${body.runId}`);
+      const live = await send<RunView>('GET', `${sut.baseUrl}/runs/${body.runId}`);
       expect(live.status).toBe(200);
       expect(live.body.runId).toBe(body.runId);
       expect(live.body.total).toBe(400);
@@ -96,7 +96,8 @@ describe.each(['tcp', 'local'])(
         'no%20such%20run',
         '..%2F..%2Fetc',
       ]) {
-        const { status, body } = await getJson<{ statusCode: number; message: string }>(
+        const { status, body } = await send<{ statusCode: number; message: string }>(
+          'GET',
           `${sut.baseUrl}/runs/${runId}`,
         );
         expect(status).toBe(404);
@@ -121,11 +122,11 @@ describe.each(['tcp', 'local'])(
       ['wait=forever', 'wait'],
       ['unknown=1', 'unknown'],
     ])('answers 400 naming the field for ?%s', async (query, field) => {
-      const { status, body } = await getJson<{
+      const { status, body } = await send<{
         statusCode: number;
         error: string;
         message: string[];
-      }>(`${sut.baseUrl}/?${query}`);
+      }>('GET', `${sut.baseUrl}/?${query}`);
       expect(status).toBe(400);
       expect(body.statusCode).toBe(400);
       expect(body.error).toBe('Bad Request');

@@ -13,7 +13,7 @@ import {
 } from '../support/certificates.js';
 import { closeAll } from '../support/close-all.js';
 import { builtSystemEnv, ModuleProcess, waitForHttp } from '../support/module-process.js';
-import { startRun } from '../support/http.js';
+import { savedRun } from '../support/http.js';
 import { frameOf } from '../support/raw-peer.js';
 import { expectOrderedFile, expectStillOrders } from '../support/ordered-file.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
@@ -131,12 +131,7 @@ describe('mutual TLS on every TCP link (TLS_CA, TLS_CERT, TLS_KEY)', () => {
       expect(await probe(() => netConnect(port, '127.0.0.1'), 'connect')).toEqual(REFUSED);
     }
     // The listener is still there for its own peers.
-    const { body } = await startRun(sut.baseUrl, {
-      connection_count: 2,
-      connection_value: 5,
-      delay_range: 0,
-      wait: 'saved',
-    });
+    const body = await savedRun(sut.baseUrl, 2, 5);
     expect(body.state).toBe('completed');
   });
 
@@ -176,12 +171,7 @@ describe('mutual TLS on every TCP link (TLS_CA, TLS_CERT, TLS_KEY)', () => {
       await Promise.all(processes.map((child) => child.waitForLog(`listening: ${child.name}`)));
       const baseUrl = `http://127.0.0.1:${env.CLIENT_PORT}`;
       await waitForHttp(`${baseUrl}/health/live`);
-      const { body } = await startRun(baseUrl, {
-        connection_count: 10,
-        connection_value: 30,
-        delay_range: 0.3,
-        wait: 'saved',
-      });
+      const body = await savedRun(baseUrl, 10, 30, 0.3);
       expect({ state: body.state, failed: body.failed }).toEqual({ state: 'completed', failed: 0 });
       await expectOrderedFile(body.file, body);
     } finally {

@@ -18,7 +18,7 @@ import { clientOptions, serverOptions } from '../../src/common/transport/transpo
 import { tmpdir } from 'node:os';
 import { assertBrokerUp, givenBrokerUrls, resetBroker } from '../support/brokers.js';
 import { closeAll } from '../support/close-all.js';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../harness/ports.js';
 import { rawExchange } from '../support/raw-exchange.js';
 import { testEnvironment } from '../support/test-system.js';
 

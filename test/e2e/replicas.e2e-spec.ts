@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertBrokerUp } from '../support/brokers.js';
 import { closeAll } from '../support/close-all.js';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../harness/ports.js';
 import { ModuleProcess, waitForHttp } from '../support/module-process.js';
 
 /**

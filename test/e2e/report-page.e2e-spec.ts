@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/browser.js';
 import { closeAll } from '../support/close-all.js';
-import { getJson, startRun } from '../support/http.js';
+import { send, savedRun } from '../support/http.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
 
 /** Where the screenshot goes (ignored by git): look at it after the test. */
@@ -30,14 +30,10 @@ describe('the report page in a real browser (Debian Chromium)', () => {
   });
 
   it('draws the four charts of a finished run with its series and points, without an error', async () => {
-    const { body: run } = await startRun(sut.baseUrl, {
-      connection_count: 30,
-      connection_value: 40,
-      delay_range: 0.5,
-      wait: 'saved',
-    });
+    const run = await savedRun(sut.baseUrl, 30, 40, 0.5);
     expect(run.state).toBe('completed');
-    const { body: report } = await getJson<RunReport>(
+    const { body: report } = await send<RunReport>(
+      'GET',
       `${sut.baseUrl}/runs/${run.runId}/report.json`,
     );
     const saver = report.saver!;

@@ -12,6 +12,7 @@ import { closeAll } from '../support/close-all.js';
 import { settledRun, startRun } from '../support/http.js';
 import { sample } from '../support/metrics.js';
 import { expectOrderedFile, expectStillOrders } from '../support/ordered-file.js';
+import { aResult, aTask } from '../support/messages.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
 
 const KEY = 'the-signing-key-of-this-e2e-0123456789';
@@ -108,17 +109,8 @@ describe('signed messages (MESSAGE_KEY)', () => {
   it('refuses on each listener a message unsigned, tampered, signed with another key or an unknown one', async () => {
     const ours = MessageSignature.of(loadSettings({ MESSAGE_KEY: KEY }));
     const other = MessageSignature.of(loadSettings({ MESSAGE_KEY: OTHER }));
-    const task = {
-      runId: 'not-a-real-run',
-      seq: 1,
-      total: 1,
-      conn: 1,
-      idx: 1,
-      value: 1,
-      sentAt: Date.now(),
-      delayRange: 0,
-    };
-    const result = { ...task, processedAt: Date.now(), delayMs: 0, processor: 'forger:1' };
+    const task = aTask();
+    const result = aResult({ processor: 'forger:1' });
     const { peers } = sut.settings;
     const cases = [
       { port: peers.server.port, pattern: Patterns.serverTask, message: task },

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TransportName } from '../../src/common/settings/settings.js';
 import { assertBrokerUp, resetBroker } from '../support/brokers.js';
-import { freePort } from '../support/free-port.js';
-import { settledRun, startRun } from '../support/http.js';
+import { freePort } from '../../harness/ports.js';
+import { settledRun, startRun, savedRun } from '../support/http.js';
 import { untilSample } from '../support/metrics.js';
 import { ModuleProcess, builtSystemEnv, waitForHttp } from '../support/module-process.js';
 import { expectOrderedFile } from '../support/ordered-file.js';
@@ -80,12 +80,7 @@ describe.each(CASES)('$transport transport', ({ transport, processors }) => {
   it('monolith: writes a run in send order', async () => {
     const sut = await startTestSystem({ TRANSPORT: transport }, dir);
     try {
-      const { body } = await startRun(sut.baseUrl, {
-        connection_count: 20,
-        connection_value: 30,
-        delay_range: 0.3,
-        wait: 'saved',
-      });
+      const body = await savedRun(sut.baseUrl, 20, 30, 0.3);
       expect({ state: body.state, failed: body.failed }).toEqual({ state: 'completed', failed: 0 });
       await expectOrderedFile(body.file, body);
     } finally {
@@ -114,12 +109,7 @@ describe.each(CASES)('$transport transport', ({ transport, processors }) => {
       // Not `GET /`: that starts a run.
       await waitForHttp(`${baseUrl}/health/live`);
 
-      const { body } = await startRun(baseUrl, {
-        connection_count: 10,
-        connection_value: 60,
-        delay_range: 0.5,
-        wait: 'saved',
-      });
+      const body = await savedRun(baseUrl, 10, 60, 0.5);
       expect({ state: body.state, failed: body.failed }).toEqual({ state: 'completed', failed: 0 });
       const results = await expectOrderedFile(body.file, body);
 

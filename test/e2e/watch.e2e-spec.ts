@@ -4,7 +4,7 @@ import { finalize } from 'rxjs';
 import { PROGRESS_INTERVAL_MS } from '../../src/client/progress/progress-stream.js';
 import { RunEvents } from '../../src/client/run-events.js';
 import { ARRIVAL_POINTS } from '../../src/saver/report/saver-run-recording.js';
-import { getJson, startRun } from '../support/http.js';
+import { send, startRun, savedRun } from '../support/http.js';
 import { eventually, SseReader } from '../support/sse.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
 
@@ -67,21 +67,15 @@ describe('watching a run: progress over SSE and the report data (monolith over T
     });
 
     it('answers a run that has ended with its end event at once', async () => {
-      const run = (
-        await startRun(sut.baseUrl, {
-          connection_count: 2,
-          connection_value: 5,
-          delay_range: 0.1,
-          wait: 'saved',
-        })
-      ).body;
+      const run = await savedRun(sut.baseUrl, 2, 5, 0.1);
       const events = await (await SseReader.open(sut.baseUrl, run.runId)).rest();
       expect(events.map((event) => event.type)).toEqual(['end']);
       expect(events[0].progress).toMatchObject({ state: 'completed', written: 10 });
     });
 
     it('answers 404 for an unknown run', async () => {
-      const { status } = await getJson(
+      const { status } = await send(
+        'GET',
         `${sut.baseUrl}/runs/20260101T000000000Z-0001-deadbeef/events`,
       );
       expect(status).toBe(404);
@@ -106,7 +100,7 @@ describe('watching a run: progress over SSE and the report data (monolith over T
         stream.abort();
         // Both of the stream's subscriptions to the run's events end.
         await eventually(() => released === 2, 'the stream unsubscribed');
-        const { body } = await getJson<RunView>(`${sut.baseUrl}/runs/${run.runId}`);
+        const { body } = await send<RunView>('GET', `${sut.baseUrl}/runs/${run.runId}`);
         expect(['sending', 'saving']).toContain(body.state);
         // Another client still follows it.
         const again = await SseReader.open(sut.baseUrl, run.runId);
@@ -121,13 +115,9 @@ describe('watching a run: progress over SSE and the report data (monolith over T
   describe('GET /runs/:runId/report.json', () => {
     it('combines what the client and the saver recorded of a run', async () => {
       const total = 20 * 50;
-      const { body: run } = await startRun(sut.baseUrl, {
-        connection_count: 20,
-        connection_value: 50,
-        delay_range: 0.3,
-        wait: 'saved',
-      });
-      const { status, body } = await getJson<RunReport>(
+      const run = await savedRun(sut.baseUrl, 20, 50, 0.3);
+      const { status, body } = await send<RunReport>(
+        'GET',
         `${sut.baseUrl}/runs/${run.runId}/report.json`,
       );
       expect(status).toBe(200);
@@ -169,13 +159,8 @@ describe('watching a run: progress over SSE and the report data (monolith over T
     });
 
     it('stays bounded for a larger run: the arrivals are sampled', async () => {
-      const { body: run } = await startRun(sut.baseUrl, {
-        connection_count: 10,
-        connection_value: 1000,
-        delay_range: 0.1,
-        wait: 'saved',
-      });
-      const { body } = await getJson<RunReport>(`${sut.baseUrl}/runs/${run.runId}/report.json`);
+      const run = await savedRun(sut.baseUrl, 10, 1000, 0.1);
+      const { body } = await send<RunReport>('GET', `${sut.baseUrl}/runs/${run.runId}/report.json`);
       const { arrivals } = body.saver!;
       // Every arrival is seen, duplicates included (a loaded machine can make a few).
       expect(arrivals.seen).toBe(body.saver!.received);
@@ -187,14 +172,7 @@ describe('watching a run: progress over SSE and the report data (monolith over T
 
   describe('GET /runs/:runId/report', () => {
     it('serves the page with its assets from the app only', async () => {
-      const run = (
-        await startRun(sut.baseUrl, {
-          connection_count: 2,
-          connection_value: 5,
-          delay_range: 0.1,
-          wait: 'saved',
-        })
-      ).body;
+      const run = await savedRun(sut.baseUrl, 2, 5, 0.1);
       const page = await fetch(`${sut.baseUrl}/runs/${run.runId}/report`);
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toContain('text/html');

@@ -1,40 +1,16 @@
+import type { RunView } from '../../src/common/contracts/http.js';
+import { PipelineApi } from '../../src/cli/api.js';
+
+/*
+ * Raw requests, for tests of the HTTP API itself: they read the status and headers of any answer,
+ * errors included, and send what the typed client never would. Everything else goes through the
+ * CLI's typed client (`PipelineApi`).
+ */
+
 export interface HttpAnswer<T> {
   readonly status: number;
-  readonly body: T;
-}
-
-export async function getJson<T = unknown>(url: string): Promise<HttpAnswer<T>> {
-  const response = await fetch(url);
-  return { status: response.status, body: (await response.json()) as T };
-}
-
-/** Starts a run through the real HTTP API and expects it to be taken. */
-export async function startRun(
-  baseUrl: string,
-  query: Record<string, string | number>,
-): Promise<HttpAnswer<RunView>> {
-  const search = new URLSearchParams(
-    Object.entries(query).map(([key, value]): [string, string] => [key, String(value)]),
-  );
-  return getJson<RunView>(`${baseUrl}/?${search.toString()}`);
-}
-
-/** Polls `GET /runs/:runId` until the run has settled (completed or failed), or the time is up. */
-export async function settledRun(
-  baseUrl: string,
-  runId: string,
-  withinMs = 30_000,
-): Promise<RunView> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    const { body } = await getJson<RunView>(`${baseUrl}/runs/${runId}`);
-    if (body.state === 'completed' || body.state === 'failed' || Date.now() > deadline) return body;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-export interface FullAnswer<T> extends HttpAnswer<T> {
   readonly headers: Headers;
+  readonly body: T;
 }
 
 /** Any method, with a JSON body if given; the body is read as JSON when there is one. */
@@ -42,7 +18,7 @@ export async function send<T = unknown>(
   method: string,
   url: string,
   body?: unknown,
-): Promise<FullAnswer<T>> {
+): Promise<HttpAnswer<T>> {
   const response = await fetch(url, {
     method,
     ...(body === undefined
@@ -57,12 +33,28 @@ export async function send<T = unknown>(
   };
 }
 
+/** `GET /` with any query, valid or not; the test reads the status. */
+export function startRun(
+  baseUrl: string,
+  query: Record<string, string | number>,
+): Promise<HttpAnswer<RunView>> {
+  const search = new URLSearchParams(
+    Object.entries(query).map(([key, value]): [string, string] => [key, String(value)]),
+  );
+  return send<RunView>('GET', `${baseUrl}/?${search.toString()}`);
+}
+
+/** The run once it has ended (completed, failed, cancelled or interrupted); fails when time is up. */
+export function settledRun(baseUrl: string, runId: string, withinMs = 30_000): Promise<RunView> {
+  return new PipelineApi(baseUrl).settled(runId, { withinMs });
+}
+
 /** Polls `url` until `accept` holds for its answer, or fails with the last answer when time is up. */
 export async function until<T>(
   url: string,
-  accept: (answer: FullAnswer<T>) => boolean,
+  accept: (answer: HttpAnswer<T>) => boolean,
   withinMs = 20_000,
-): Promise<FullAnswer<T>> {
+): Promise<HttpAnswer<T>> {
   const deadline = Date.now() + withinMs;
   for (;;) {
     const answer = await send<T>('GET', url);
@@ -72,4 +64,18 @@ export async function until<T>(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
-import type { RunView } from '../../src/common/contracts/http.js';
+
+/** `GET /?…&wait=saved`: the run once its file is complete, or once it failed (any answer's body). */
+export async function savedRun(
+  baseUrl: string,
+  connections: number,
+  values: number,
+  delayRange = 0,
+): Promise<RunView> {
+  const query = {
+    connection_count: connections,
+    connection_value: values,
+    delay_range: delayRange,
+  };
+  return (await startRun(baseUrl, { ...query, wait: 'saved' })).body;
+}

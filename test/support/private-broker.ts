@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { freePort } from './free-port.js';
+import { freePort } from '../../harness/ports.js';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { TransportName } from '../../src/common/settings/settings.js';
 import { deleteQueues } from './brokers.js';
 import { closeAll } from './close-all.js';
-import { freePort } from './free-port.js';
+import { freePort } from '../../harness/ports.js';
 import { builtSystemEnv, ModuleProcess, waitForHttp } from './module-process.js';
 
 /**
