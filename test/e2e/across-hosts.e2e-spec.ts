@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import type { RunView } from '../../src/common/contracts/http.js';
 import { makeAuthority, makeIdentity, type Authority } from '../support/certificates.js';
-import { closeAll } from '../support/close-all.js';
-import { ModuleProcess } from '../support/module-process.js';
+import { HostedSystem } from '../support/hosted-system.js';
 import { NetworkHosts } from '../support/network-hosts.js';
 import { expectOrderedFile } from '../support/ordered-file.js';
 
@@ -22,50 +19,36 @@ const unavailable = NetworkHosts.unavailableReason();
 if (unavailable) console.warn(`across-hosts suite skipped: ${unavailable}`);
 
 (unavailable ? describe.skip : describe)('the split system across four hosts', () => {
-  let hosts: NetworkHosts | undefined;
-  let dir: string;
+  let system: HostedSystem | undefined;
   let authority: Authority;
-  const processes: ModuleProcess[] = [];
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ordered-pipeline-hosts-'));
-    hosts = NetworkHosts.create(ROLES);
-    const on = hosts;
-    authority = makeAuthority(dir, 'ca');
-    const common = {
-      OUTPUT_DIR: join(dir, 'data'),
-      SERVER_HOST: on.address('server'),
-      PROCESSOR_HOST: on.address('processor'),
-      SAVER_HOST: on.address('saver'),
-      MESSAGE_KEY: 'a-message-key-of-thirty-two-characters-or-more',
-      API_TOKEN,
-      METRICS_TOKEN: 'a-metrics-token-of-its-own',
-      TLS_CA: authority.ca,
-    };
-    for (const role of ROLES) {
+    system = await HostedSystem.start(ROLES, (role, on, dir) => {
+      authority ??= makeAuthority(dir, 'ca');
       // Each host its own certificate, for the address its peers dial.
       const identity = makeIdentity(dir, role, authority, [on.address(role)]);
-      const env = {
-        ...common,
-        LISTEN_HOST: on.address(role),
+      return {
+        OUTPUT_DIR: join(dir, 'data'),
+        SERVER_HOST: on.address('server'),
+        PROCESSOR_HOST: on.address('processor'),
+        SAVER_HOST: on.address('saver'),
+        MESSAGE_KEY: 'a-message-key-of-thirty-two-characters-or-more',
+        API_TOKEN,
+        METRICS_TOKEN: 'a-metrics-token-of-its-own',
+        TLS_CA: authority.ca,
         TLS_CERT: identity.cert,
         TLS_KEY: identity.key,
       };
-      const child = ModuleProcess.start(role, env, on.run(role));
-      processes.push(child);
-      await child.waitForLog(`listening: ${role}`, 30_000);
-    }
+    });
   }, 120_000);
 
-  afterAll(async () => {
-    await closeAll(
-      ...processes.map((child) => () => child.stop()),
-      () => hosts?.remove(),
-      () => rm(dir, { recursive: true, force: true }),
-    );
-  });
+  afterAll(() => system?.stop());
 
-  const clientUrl = (): string => `http://${hosts?.address('client')}:5000`;
+  const on = (): HostedSystem => {
+    if (!system) throw new Error('the hosts did not start');
+    return system;
+  };
+  const clientUrl = (): string => on().clientUrl;
 
   it('completes a run exact, every link over mutual TLS with signed messages', async () => {
     const query = 'connection_count=10&connection_value=50&delay_range=0.3&wait=saved';
@@ -81,15 +64,15 @@ if (unavailable) console.warn(`across-hosts suite skipped: ${unavailable}`);
   }, 90_000);
 
   it('leaves nothing open: no process warns of an open listener or route', () => {
-    for (const child of processes) expect(child.log).not.toContain('open:');
+    for (const log of on().logs) expect(log).not.toContain('open:');
   });
 
   it('answers no stranger on the network: without a certificate, each listener stays silent', async () => {
-    const on = hosts as NetworkHosts;
+    const { hosts } = on();
     const ports = { server: 5001, processor: 5002, saver: 5003 } as const;
     for (const [role, port] of Object.entries(ports)) {
       const outcome = await new Promise<string>((resolve) => {
-        const socket = tlsConnect({ host: on.address(role), port, ca: authority.ca });
+        const socket = tlsConnect({ host: hosts.address(role), port, ca: authority.ca });
         socket.once('data', () => resolve('answered'));
         socket.once('error', () => resolve('refused'));
         socket.once('close', () => resolve('refused'));

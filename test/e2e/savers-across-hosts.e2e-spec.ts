@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isFinal, type RunView } from '../../src/common/contracts/http.js';
 import { ownerOf } from '../../src/common/delivery/run-owner.js';
-import { closeAll } from '../support/close-all.js';
 import { send, settledRun } from '../support/http.js';
-import { ModuleProcess } from '../support/module-process.js';
+import { HostedSystem } from '../support/hosted-system.js';
 import { NetworkHosts } from '../support/network-hosts.js';
 import { expectOrderedFile } from '../support/ordered-file.js';
 
@@ -24,43 +21,37 @@ const unavailable = NetworkHosts.unavailableReason();
 if (unavailable) console.warn(`savers-across-hosts suite skipped: ${unavailable}`);
 
 (unavailable ? describe.skip : describe)('two savers across five hosts', () => {
-  let hosts: NetworkHosts | undefined;
-  let dir: string;
-  const processes: ModuleProcess[] = [];
+  let system: HostedSystem | undefined;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ordered-pipeline-saver-hosts-'));
-    hosts = NetworkHosts.create(HOSTS);
-    const on = hosts;
-    const common = {
+    system = await HostedSystem.start(HOSTS, (host, on, dir) => ({
+      OUTPUT_DIR: join(dir, host),
       SERVER_HOST: on.address('server'),
       PROCESSOR_HOST: on.address('processor'),
-      SAVER_ADDRESSES: ['saver-0', 'saver-1'].map((host) => `${on.address(host)}:5003`).join(','),
+      SAVER_ADDRESSES: ['saver-0', 'saver-1'].map((saver) => `${on.address(saver)}:5003`).join(','),
       REQUEST_TIMEOUT_MS: '2000',
       DELIVERY_TIMEOUT_MS: String(DELIVERY_TIMEOUT_MS),
       STATUS_POLL_MS: '200',
-    };
-    for (const host of [...HOSTS].reverse()) {
-      const module = host.startsWith('saver') ? 'saver' : host;
-      const child = ModuleProcess.start(
-        module,
-        { ...common, OUTPUT_DIR: join(dir, host), LISTEN_HOST: on.address(host) },
-        on.run(host),
-      );
-      processes.push(child);
-      await child.waitForLog(`listening: ${module}`, 30_000);
-    }
+    }));
   }, 120_000);
 
-  afterAll(async () => {
-    await closeAll(
-      ...processes.map((child) => () => child.stop()),
-      () => hosts?.remove(),
-      () => rm(dir, { recursive: true, force: true }),
-    );
-  });
+  afterAll(() => system?.stop());
 
-  const clientUrl = (): string => `http://${hosts?.address('client')}:5000`;
+  const hosts = (): NetworkHosts => {
+    if (!system) throw new Error('the hosts did not start');
+    return system.hosts;
+  };
+  const clientUrl = (): string => `http://${hosts().address('client')}:5000`;
+
+  /** Cuts saver 1's link while `during` runs, and mends it whatever happens. */
+  async function whileCut(during: () => Promise<void>): Promise<void> {
+    hosts().cut('saver-1');
+    try {
+      await during();
+    } finally {
+      hosts().mend('saver-1');
+    }
+  }
 
   /** Starts runs until saver 1 owns `own` of them and saver 0 `others` (run ids are random). */
   async function startRuns(own: number, others: number): Promise<[RunView[], RunView[]]> {
@@ -85,10 +76,8 @@ if (unavailable) console.warn(`savers-across-hosts suite skipped: ${unavailable}
   };
 
   it('stalls only the cut saver’s runs, which complete once its link is back', async () => {
-    const on = hosts as NetworkHosts;
     const [own, others] = await startRuns(2, 2);
-    on.cut('saver-1');
-    try {
+    await whileCut(async () => {
       for (const run of others) await expectExact(await settledRun(clientUrl(), run.runId, 60_000));
       const stalled = await Promise.all(
         own.map(
@@ -96,27 +85,21 @@ if (unavailable) console.warn(`savers-across-hosts suite skipped: ${unavailable}
         ),
       );
       expect(stalled.map((run) => run.state).filter(isFinal)).toEqual([]);
-    } finally {
-      on.mend('saver-1');
-    }
+    });
     for (const run of own) await expectExact(await settledRun(clientUrl(), run.runId, 90_000));
   }, 240_000);
 
   it('fails the cut saver’s runs, naming it, when the cut outlasts DELIVERY_TIMEOUT_MS', async () => {
-    const on = hosts as NetworkHosts;
     const [own, others] = await startRuns(1, 1);
-    on.cut('saver-1');
-    try {
+    await whileCut(async () => {
       for (const run of others) await expectExact(await settledRun(clientUrl(), run.runId, 60_000));
       const [failed] = await Promise.all(
         own.map((run) => settledRun(clientUrl(), run.runId, DELIVERY_TIMEOUT_MS * 4)),
       );
       expect(failed.state).toBe('failed');
       expect(`${failed.error ?? ''} ${failed.lastError ?? ''}`).toContain(
-        `saver 1 at ${on.address('saver-1')}:5003`,
+        `saver 1 at ${hosts().address('saver-1')}:5003`,
       );
-    } finally {
-      on.mend('saver-1');
-    }
+    });
   }, 240_000);
 });
