@@ -180,6 +180,9 @@ describeDocker('the image, in Docker (a private dockerd, the host network)', () 
               SERVER_HOST: '127.0.0.1',
               PROCESSOR_HOST: '127.0.0.1',
               SAVER_HOST: '127.0.0.1',
+              // One saver here (the compose file has three, by service name).
+              SAVER_ADDRESSES: `127.0.0.1:${ports.SAVER_PORT}`,
+              SAVER_COUNT: '1',
             },
             // As in the compose file: the saver writes runs there, the client its journal.
             volume: name === 'saver' || name === 'client' ? [dataDir ?? '', DATA] : undefined,
