@@ -36,8 +36,12 @@ export function cpuByProcess(sut: SystemUnderTest): Record<string, number> {
   }
   const out: Record<string, number> = {};
   for (const name of PROCESS_NAMES) {
-    const child = sut.processes.get(name);
-    if (child) out[name] = child.cpuMs();
+    // Several savers count as one: the savers' CPU together (`saver`, `saver-1`, …).
+    const children = [...sut.processes].filter(
+      ([each]) => each === name || each.startsWith(`${name}-`),
+    );
+    if (children.length > 0)
+      out[name] = children.reduce((sum, [, child]) => sum + child.cpuMs(), 0);
   }
   return out;
 }
@@ -70,14 +74,28 @@ export interface StartOptions {
 const SPLIT_ORDER = ['saver', 'processor', 'server', 'client'] as const;
 type ModuleName = (typeof SPLIT_ORDER)[number];
 
+/** One process of the system: its name, and the modules it runs. */
+interface Group {
+  readonly name: string;
+  readonly modules: readonly ModuleName[];
+}
+
 export async function startUnderTest(
   variant: SystemVariant,
   options: StartOptions = {},
 ): Promise<SystemUnderTest> {
   const outputDir = await mkdtemp(join(tmpdir(), `ordered-pipeline-bench-${variant.name}-`));
-  const groups: { name: string; modules: readonly ModuleName[] }[] =
+  // Split: one process per module, and with several savers one per saver (`saver`, `saver-1`, …).
+  const savers = Array.from({ length: variant.savers ?? 1 }, (_, at) =>
+    at === 0 ? 'saver' : `saver-${at}`,
+  );
+  const groups: Group[] =
     variant.mode === 'split'
-      ? SPLIT_ORDER.map((name) => ({ name, modules: [name] }))
+      ? SPLIT_ORDER.flatMap((name): Group[] =>
+          name === 'saver'
+            ? savers.map((saver) => ({ name: saver, modules: [name] }))
+            : [{ name, modules: [name] }],
+        )
       : [{ name: 'monolith', modules: SPLIT_ORDER }];
   try {
     return variant.mode === 'monolith' && options.inProcess
@@ -134,7 +152,7 @@ async function startProcesses(
   variant: SystemVariant,
   outputDir: string,
   nodeArgs: readonly string[],
-  groups: readonly { name: string; modules: readonly ModuleName[] }[],
+  groups: readonly Group[],
 ): Promise<SystemUnderTest> {
   const ports = {
     client: await freePort(BENCH_PORTS),
@@ -142,6 +160,13 @@ async function startProcesses(
     processor: await freePort(BENCH_PORTS),
     saver: await freePort(BENCH_PORTS),
   };
+  // Each saver's port, the first the one `ports.saver` names.
+  const saverGroups = groups.filter(({ modules }) => modules.join() === 'saver');
+  const saverPorts = new Map<string, number>();
+  for (const [at, { name }] of saverGroups.entries())
+    saverPorts.set(name, at === 0 ? ports.saver : await freePort(BENCH_PORTS));
+  const portOf = (group: Group, module: ModuleName): number =>
+    module === 'saver' ? (saverPorts.get(group.name) ?? ports.saver) : ports[module];
   const env = {
     ...benchEnvironment(outputDir),
     ...variant.env,
@@ -149,6 +174,9 @@ async function startProcesses(
     SERVER_PORT: String(ports.server),
     PROCESSOR_PORT: String(ports.processor),
     SAVER_PORT: String(ports.saver),
+    ...(saverGroups.length > 1
+      ? { SAVER_ADDRESSES: [...saverPorts.values()].map((port) => `127.0.0.1:${port}`).join(',') }
+      : {}),
     // Health and metrics on free ports: several of these processes share one machine.
     SERVER_OPS_PORT: '0',
     PROCESSOR_OPS_PORT: '0',
@@ -167,11 +195,12 @@ async function startProcesses(
     await rm(outputDir, { recursive: true, force: true });
   };
   try {
-    for (const { name, modules } of groups) {
+    for (const group of groups) {
+      const { name, modules } = group;
       const child = Child.start(
         `${variant.name}/${name}`,
         SYSTEM_ENTRY,
-        { ...env, MODULES: modules.join(',') },
+        { ...env, MODULES: modules.join(','), SAVER_PORT: String(portOf(group, 'saver')) },
         // The heap flags users run with (README, "Memory"); `--child-node-args` come after, so theirs win.
         [...(groups.length === 1 ? HEAP_FLAGS.monolith : HEAP_FLAGS.split), ...nodeArgs],
       );
@@ -179,7 +208,7 @@ async function startProcesses(
       // Brokers: only the client listens on a port; the warm-up run shows the rest is up.
       const listening = modules.filter((m) => m === 'client' || variant.transport === 'tcp');
       for (const module of listening) {
-        await child.ready(waitForPort(ports[module], child.name), 30_000, 'did not start');
+        await child.ready(waitForPort(portOf(group, module), child.name), 30_000, 'did not start');
       }
     }
   } catch (error) {

@@ -19,6 +19,8 @@ export interface SystemVariant {
   readonly brokerPort?: number;
   /** Makes what `env` names (certificates) before the variant is checked or run. */
   readonly prepare?: () => void;
+  /** Split over TCP: how many savers share the runs (SAVER_ADDRESSES); one when absent. */
+  readonly savers?: number;
 }
 
 /** The bench's own certificates for the TLS variant (made with openssl when first needed). */
@@ -79,6 +81,9 @@ export const SYSTEM_VARIANTS: readonly SystemVariant[] = [
     env: { TRANSPORT: 'tcp', ...TLS_ENV },
     prepare: makeTlsFiles,
   },
+  // Split over TCP with the runs shared by two and by three savers, beside split-tcp's one.
+  { ...direct('split', 'tcp'), name: 'split-tcp-2-savers', savers: 2 },
+  { ...direct('split', 'tcp'), name: 'split-tcp-3-savers', savers: 3 },
   broker('split', 'nats', 'NATS_URL', 'nats://127.0.0.1:4222'),
   broker('split', 'rmq', 'RMQ_URL', 'amqp://guest:guest@127.0.0.1:5672'),
   broker('split', 'redis', 'REDIS_URL', 'redis://127.0.0.1:6379'),
