@@ -67,27 +67,31 @@ export class PipelineMetrics {
     'Requests to start a run answered 429 because the queue was full (MAX_QUEUED_RUNS), refused before anything else was read.',
   );
 
-  // Saver.
+  // Saver: each series carries the saver's index (`saver`, SAVER_INDEX; "0" with one saver).
   readonly resultsWritten = counter(
     'pipeline_results_written_total',
     'Result lines the saver wrote.',
+    ['saver'],
   );
   readonly duplicatesDropped = counter(
     'pipeline_duplicates_dropped_total',
     'Results the saver dropped as duplicates.',
+    ['saver'],
   );
   readonly resultsRefused = counter(
     'pipeline_results_refused_total',
     'Results the saver did not take, by reason: dropped for good (run_not_open, run_ended, run_unusable), already written (run_completed), or refused for now (too_far_ahead, saver_full, saver_stopping: its sender sends it again).',
-    ['reason'],
+    ['reason', 'saver'],
   );
   readonly reorderBuffered = new CollectedGauge(
     'pipeline_reorder_buffered',
     'Results the saver holds for an earlier seq, over every open run.',
+    ['saver'],
   );
   readonly saverOpenRuns = new CollectedGauge(
     'pipeline_saver_open_runs',
     'Run files the saver has open.',
+    ['saver'],
   );
 
   // Processor.

@@ -25,15 +25,20 @@ export class SaverOps implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     const metrics = this.metrics.use('saver');
-    for (const reason of RESULT_REFUSALS) metrics.resultsRefused.inc({ reason }, 0);
+    const saver = String(this.settings.savers.index);
+    for (const reason of RESULT_REFUSALS) metrics.resultsRefused.inc({ reason, saver }, 0);
+    const written = metrics.resultsWritten.labels({ saver });
+    const duplicates = metrics.duplicatesDropped.labels({ saver });
+    written.inc(0);
+    duplicates.inc(0);
     this.removers = [
       this.observers.add({
-        written: (_runId, _firstSeq, count) => metrics.resultsWritten.inc(count),
-        duplicate: () => metrics.duplicatesDropped.inc(),
-        refused: (_runId, _seq, reason) => metrics.resultsRefused.inc({ reason }),
+        written: (_runId, _firstSeq, count) => written.inc(count),
+        duplicate: () => duplicates.inc(),
+        refused: (_runId, _seq, reason) => metrics.resultsRefused.inc({ reason, saver }),
       }),
-      metrics.reorderBuffered.add(() => [[{}, this.saver.heldResults]]),
-      metrics.saverOpenRuns.add(() => [[{}, this.saver.openRuns]]),
+      metrics.reorderBuffered.add(() => [[{ saver }, this.saver.heldResults]]),
+      metrics.saverOpenRuns.add(() => [[{ saver }, this.saver.openRuns]]),
       this.readiness.add('outputDir', async () => {
         const reason = await outputDirProblem(this.settings.outputDir);
         return {

@@ -94,9 +94,10 @@ describe('health and metrics, the saver in a process of its own', () => {
     expect(text).toContain('process_cpu_user_seconds_total');
 
     const saverText = await (await fetch(`${opsUrl}/metrics`)).text();
-    expect(sample(saverText, 'pipeline_results_written_total')).toBe(12);
-    expect(sample(saverText, 'pipeline_duplicates_dropped_total')).toBe(0);
-    expect(sample(saverText, 'pipeline_reorder_buffered')).toBe(0);
+    // Each saver series carries the saver's index ("0": the one saver).
+    expect(sample(saverText, 'pipeline_results_written_total{saver="0"}')).toBe(12);
+    expect(sample(saverText, 'pipeline_duplicates_dropped_total{saver="0"}')).toBe(0);
+    expect(sample(saverText, 'pipeline_reorder_buffered{saver="0"}')).toBe(0);
   });
 
   it('carries many tasks in one message on the internal hops, and times every task', async () => {
@@ -250,7 +251,10 @@ describe('metrics per role, as promtool and Prometheus read them', () => {
     const dropped = 'pipeline_processor_refused_total{reason="result_refused_by_saver"}';
     // The cancelled run's results before it, refused as `run_ended`, count here too.
     const droppedBefore = sample(await scrape(urls.processor), dropped);
-    const writtenBefore = sample(await scrape(urls.saver), 'pipeline_results_written_total');
+    const writtenBefore = sample(
+      await scrape(urls.saver),
+      'pipeline_results_written_total{saver="0"}',
+    );
     const serverPort = systems[2]?.settings.peers.server.port ?? 0;
     const peer = ClientProxyFactory.create({
       transport: Transport.TCP,
@@ -266,10 +270,12 @@ describe('metrics per role, as promtool and Prometheus read them', () => {
     }
     await untilSample(
       urls.saver,
-      'pipeline_results_refused_total{reason="run_not_open"}',
+      'pipeline_results_refused_total{reason="run_not_open",saver="0"}',
       (n) => n === 1,
     );
     await untilSample(urls.processor, dropped, (n) => n === droppedBefore + 1);
-    expect(sample(await scrape(urls.saver), 'pipeline_results_written_total')).toBe(writtenBefore);
+    expect(sample(await scrape(urls.saver), 'pipeline_results_written_total{saver="0"}')).toBe(
+      writtenBefore,
+    );
   });
 });
