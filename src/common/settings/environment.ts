@@ -59,6 +59,16 @@ const OPS_PORT_DOC = (role: string): string =>
   `HTTP port of \`/health/*\` and \`/metrics\` when the ${role} is the first of server, processor, saver that a process without the client runs; \`0\`: a free port, named in the first log line`;
 
 /** A whole number from `min` to `max`, read from its decimal string. */
+/** An optional comma list of up to 64 `host:port` addresses. */
+const AddressList = (): PropertyDecorator =>
+  applyDecorators(
+    IsOptional(),
+    Transform(csv),
+    ArrayNotEmpty(),
+    ArrayMaxSize(64),
+    Matches(ADDRESS, { each: true, message: 'each address must be host:port' }),
+  );
+
 const Int = (min: number, max: number): PropertyDecorator =>
   applyDecorators(
     Type(() => Number),
@@ -129,21 +139,13 @@ export class Environment {
     'the savers a client or processor calls on TCP, `host:port,host:port,…`; each run has one of them (its owner, a hash of its id over this list, the same order on every process). Unset: the one at `SAVER_HOST`:`SAVER_PORT`',
     { default: '(unset)' },
   )
-  @IsOptional()
-  @Transform(csv)
-  @ArrayNotEmpty()
-  @ArrayMaxSize(64)
-  @Matches(ADDRESS, { each: true, message: 'each address must be host:port' })
+  @AddressList()
   SAVER_ADDRESSES?: string[];
   @Doc(
     'the servers a client spreads its connections over on TCP, `host:port,…`. Unset: the one at `SERVER_HOST`:`SERVER_PORT`',
     { default: '(unset)' },
   )
-  @IsOptional()
-  @Transform(csv)
-  @ArrayNotEmpty()
-  @ArrayMaxSize(64)
-  @Matches(ADDRESS, { each: true, message: 'each address must be host:port' })
+  @AddressList()
   SERVER_ADDRESSES?: string[];
   @Doc(
     'how many savers share the runs on a broker transport, the same on every process; each run has one owner among them. On TCP the savers are `SAVER_ADDRESSES` (this, if given, their number)',
