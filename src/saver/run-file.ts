@@ -15,19 +15,30 @@ export class RunFile {
     readonly linesAtOpen: number,
     /** Bytes of whole lines in the file. */
     private wholeBytes: number,
+    private readonly shared: boolean,
   ) {}
 
-  static async open(path: string): Promise<RunFile> {
+  /**
+   * `shared`: other savers may write this file too (`SAVER_FAILOVER`, one at a time), so each
+   * append first checks that the file still ends where this one left it.
+   */
+  static async open(path: string, shared = false): Promise<RunFile> {
     await mkdir(dirname(path), { recursive: true });
     const { lines, wholeBytes } = await countWholeLines(path);
     const handle = await open(path, 'a');
     const { size } = await handle.stat();
     if (size > wholeBytes) await handle.truncate(wholeBytes);
-    return new RunFile(path, handle, lines, wholeBytes);
+    return new RunFile(path, handle, lines, wholeBytes, shared);
   }
 
-  /** Appends whole lines; resolves once the OS has them. On failure, no part of them stays. */
+  /**
+   * Appends whole lines; resolves once the OS has them. On failure, no part of them stays. A
+   * shared file that grew since this one's last append has another writer (a saver that took the
+   * run over while this one was cut off): nothing is written, and `WrittenElsewhere` is thrown.
+   */
   async append(text: string): Promise<void> {
+    if (this.shared && (await this.handle.stat()).size !== this.wholeBytes)
+      throw new WrittenElsewhere(this.path);
     try {
       await this.handle.appendFile(text, 'utf8');
     } catch (error) {
@@ -44,6 +55,16 @@ export class RunFile {
     } finally {
       await this.handle.close();
     }
+  }
+}
+
+/** A shared run file another saver wrote to: this one's view of it is out of date. */
+export class WrittenElsewhere extends Error {
+  constructor(path: string) {
+    super(
+      `${path} was written by another saver; it is reopened from the file with its next result`,
+    );
+    this.name = WrittenElsewhere.name;
   }
 }
 

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventually } from '../../test/support/sse.js';
 import { HeldResults } from './held-results.js';
 import { RunPipeline, runFilePath } from './run-pipeline.js';
 import { SaverObservers } from './saver-observers.js';
@@ -89,6 +90,30 @@ describe(RunPipeline.name, () => {
     for (const seq of [4, 1, 3]) sut.push(seq, line(seq));
     await sut.finished;
     expect(await readFile(runFilePath(dir, 'run-c'), 'utf8')).toBe([1, 2, 3, 4].map(line).join(''));
+  });
+
+  it('with shared files, stops without failing once another saver has written the file, and leaves it exact', async () => {
+    const shared = { ...options(), sharedFiles: true };
+    const stale = await RunPipeline.open('run-s', 6, shared);
+    stale.push(1, line(1));
+    await eventually(() => stale.status(0).written === 1, 'line 1 written');
+    // Another saver takes the run over and writes on from the file.
+    const taker = await RunPipeline.open('run-s', 6, shared);
+    for (const seq of [2, 3]) taker.push(seq, line(seq));
+    await eventually(() => taker.status(0).written === 3, 'lines 2 and 3 written');
+    // The stale one still believes line 2 comes next.
+    stale.push(2, line(2));
+    await stale.finished;
+    expect({ failed: stale.failed, stoppedEarly: stale.stoppedEarly }).toEqual({
+      failed: false,
+      stoppedEarly: true,
+    });
+    for (const seq of [4, 5, 6]) taker.push(seq, line(seq));
+    await taker.finished;
+    expect(taker.completed).toBe(true);
+    expect(await readFile(runFilePath(dir, 'run-s'), 'utf8')).toBe(
+      [1, 2, 3, 4, 5, 6].map(line).join(''),
+    );
   });
 
   it('refuses a file that holds more lines than the run has tasks', async () => {

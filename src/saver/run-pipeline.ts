@@ -6,7 +6,7 @@ import type { SaverRunState, SaverStatus } from '../common/contracts/messages.js
 import { releaseInOrder, type Sequenced } from './release-in-order.operator.js';
 import type { HeldResults } from './held-results.js';
 import { ReorderBuffer } from './reorder-buffer.js';
-import { RunFile } from './run-file.js';
+import { RunFile, WrittenElsewhere } from './run-file.js';
 import { SaverObservers } from './saver-observers.js';
 
 export interface PipelineOptions {
@@ -21,6 +21,8 @@ export interface PipelineOptions {
   readonly observers?: SaverObservers;
   /** What every run of the saver holds together (SAVER_MAX_HELD); this run adds what it holds. */
   readonly held?: HeldResults;
+  /** Other savers may write the run files too, one at a time (SAVER_FAILOVER). */
+  readonly sharedFiles?: boolean;
 }
 
 /** What `RunPipeline.push` makes of a result. */
@@ -44,6 +46,8 @@ export class RunPipeline {
   private state: SaverRunState = 'writing';
   private error?: string;
   private readonly observers: SaverObservers;
+  /** Another saver wrote the shared file: this pipeline writes nothing more. */
+  private superseded = false;
   /** What this run has added to `options.held`: its buffer's size, and 0 once it stopped. */
   private countedHeld = 0;
   /** Settles when the pipeline has stopped: every released line written and the file closed. */
@@ -74,7 +78,17 @@ export class RunPipeline {
       filter((lines) => lines.length > 0),
       // concatMap: never two writes to the file at once; lines released meanwhile wait their turn.
       concatMap(async (lines) => {
-        await this.file.append(lines.join(''));
+        if (this.superseded) return;
+        try {
+          await this.file.append(lines.join(''));
+        } catch (error) {
+          if (!(error instanceof WrittenElsewhere)) throw error;
+          // Another saver has the run now: stop without failing it, and leave the file to it.
+          RunPipeline.logger.warn(`run ${runId}: ${error.message}`);
+          this.superseded = true;
+          this.input.complete();
+          return;
+        }
         if (observers.active) {
           observers.written(runId, this.written + 1, lines.length, performance.now());
         }
@@ -89,7 +103,7 @@ export class RunPipeline {
   }
 
   static async open(runId: string, total: number, options: PipelineOptions): Promise<RunPipeline> {
-    const file = await RunFile.open(runFilePath(options.outputDir, runId));
+    const file = await RunFile.open(runFilePath(options.outputDir, runId), options.sharedFiles);
     if (file.linesAtOpen > total) {
       await file.close();
       throw new Error(`${file.path} holds ${file.linesAtOpen} lines, more than the run's ${total}`);
@@ -143,7 +157,9 @@ export class RunPipeline {
 
   /** Stopped before its last line (idle, shutdown, evicted), not failed: it may be opened afresh. */
   get stoppedEarly(): boolean {
-    return this.state !== 'failed' && this.input.isStopped && !this.buffer.done;
+    return (
+      this.state !== 'failed' && this.input.isStopped && (!this.buffer.done || this.superseded)
+    );
   }
 
   /** Milliseconds since the run last received a result. */

@@ -63,6 +63,7 @@ export class SaverService implements OnModuleDestroy, OnApplicationShutdown {
       reorderWindow: settings.reorderWindow,
       observers,
       held: this.held,
+      sharedFiles: settings.savers.failover,
       ...settings.saver,
     };
     this.idleMs = settings.saver.idleMs;

@@ -90,6 +90,93 @@ describe.each(TRANSPORTS)('three savers over %s', (transport) => {
     for (const run of own)
       await expectWrittenByOwner(await settledRun(on().baseUrl, run.runId, 90_000));
   }, 240_000);
+
+  it('a second client on the same savers: both clients’ runs complete exact, and each client knows its own runs only', async () => {
+    const clients = [on().baseUrl, await on().startClient()];
+    const runsOf = await Promise.all(
+      clients.map(async (baseUrl) => {
+        const started = await Promise.all(
+          Array.from({ length: 4 }, () => startRun(baseUrl, { ...SMALL, wait: 'saved' })),
+        );
+        return started.map(({ body }) => body);
+      }),
+    );
+    for (const run of runsOf.flat()) await expectWrittenByOwner(run);
+    const ids = runsOf.map((runs) => runs.map((run) => run.runId));
+    expect(new Set(ids.flat()).size).toBe(8);
+    for (const [at, baseUrl] of clients.entries()) {
+      const listed = await send<{ runs: RunView[] }>('GET', `${baseUrl}/runs?limit=100`);
+      const mine = listed.body.runs.map((run) => run.runId);
+      expect(mine).toEqual(expect.arrayContaining(ids[at]));
+      expect(mine.filter((runId) => ids[1 - at].includes(runId))).toEqual([]);
+      const theirs = await send('GET', `${baseUrl}/runs/${ids[1 - at][0]}`);
+      expect(theirs.status).toBe(404);
+    }
+  }, 120_000);
+});
+
+describe('three savers over rmq with SAVER_FAILOVER=on and one OUTPUT_DIR', () => {
+  let system: ShardedSystem | undefined;
+
+  beforeAll(async () => {
+    await assertBrokerUp('rmq');
+    system = await ShardedSystem.start(
+      'rmq',
+      SAVERS,
+      { SAVER_FAILOVER: 'on' },
+      { sharedOutput: true },
+    );
+  }, 120_000);
+
+  afterAll(() => system?.stop());
+
+  const on = (): ShardedSystem => {
+    if (!system) throw new Error('the system did not start');
+    return system;
+  };
+
+  const expectExact = async (run: RunView): Promise<void> => {
+    expect({ runId: run.runId, state: run.state }).toEqual({
+      runId: run.runId,
+      state: 'completed',
+    });
+    await expectOrderedFile(run.file, run);
+  };
+
+  it('kill -9 of a saver: another takes its queue over, and its runs complete without a restart', async () => {
+    const started = await Promise.all(
+      Array.from({ length: 7 }, () =>
+        startRun(on().baseUrl, { connection_count: 4, connection_value: 25, delay_range: 1.5 }),
+      ),
+    );
+    const runs = started.map(({ body }) => body);
+    const victim = ownerOf(runs[0].runId, SAVERS);
+    await on().killSaver(victim);
+    for (const run of runs) await expectExact(await settledRun(on().baseUrl, run.runId, 90_000));
+    expect(on().savers[victim]).toBeUndefined();
+    expect(await on().filesOf(0)).toEqual(
+      expect.arrayContaining(runs.map((run) => `${run.runId}.jsonl`)),
+    );
+  }, 240_000);
+
+  it('the saver back as a standby: the runs started next complete exact, with no second writer on a file', async () => {
+    const victim = on().savers.findIndex((saver) => saver === undefined);
+    expect(victim).toBeGreaterThanOrEqual(0);
+    await on().startSaver(victim);
+    const runs: RunView[] = [];
+    // Six runs, and more until one of them is the returned saver's own (at most 30).
+    while (
+      runs.length < 6 ||
+      (!runs.some((run) => ownerOf(run.runId, SAVERS) === victim) && runs.length < 30)
+    ) {
+      const batch = await Promise.all(
+        Array.from({ length: 3 }, () => startRun(on().baseUrl, { ...SMALL, wait: 'saved' })),
+      );
+      runs.push(...batch.map(({ body }) => body));
+    }
+    for (const run of runs) await expectExact(run);
+    expect(runs.map((run) => ownerOf(run.runId, SAVERS))).toContain(victim);
+  }, 120_000);
 });
 
 describe.each(TRANSPORTS.filter((transport) => transport !== 'tcp'))(

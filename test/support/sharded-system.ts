@@ -10,7 +10,7 @@ import { builtSystemEnv, ModuleProcess, waitForHttp } from './module-process.js'
 
 /**
  * The split system with several savers, as real processes: one client, one server, one
- * processor, and `savers` savers, each with its own output folder. On TCP the savers are
+ * processor, and `savers` savers, each with its own output folder (or one for all). On TCP the savers are
  * SAVER_ADDRESSES; on a broker, SAVER_COUNT and each its SAVER_INDEX, under a BROKER_PREFIX of
  * the system's own, so the shared brokers' other users never see its messages.
  */
@@ -26,10 +26,12 @@ export class ShardedSystem {
     private readonly common: Record<string, string>,
   ) {}
 
+  /** `sharedOutput`: one output folder for every saver (what `SAVER_FAILOVER` needs). */
   static async start(
     transport: TransportName,
     savers: number,
     extra: Record<string, string> = {},
+    { sharedOutput = false } = {},
   ): Promise<ShardedSystem> {
     const dir = await mkdtemp(join(tmpdir(), `ordered-pipeline-savers-${transport}-`));
     const prefix = `savers-${randomBytes(4).toString('hex')}`;
@@ -45,7 +47,7 @@ export class ShardedSystem {
     };
     const saverEnvs = ports.map((port, index) => ({
       ...common,
-      OUTPUT_DIR: join(dir, `saver-${index}`),
+      OUTPUT_DIR: join(dir, sharedOutput ? 'savers' : `saver-${index}`),
       ...(transport === 'tcp' ? { SAVER_PORT: String(port) } : { SAVER_INDEX: String(index) }),
     }));
     const system = new ShardedSystem(transport, dir, prefix, saverEnvs, common);
@@ -67,6 +69,23 @@ export class ShardedSystem {
 
   get baseUrl(): string {
     return `http://127.0.0.1:${this.common.CLIENT_PORT}`;
+  }
+
+  /**
+   * Starts one more client on the same servers and savers, with a port and a folder (its runs'
+   * state) of its own; answers its base URL once it is live.
+   */
+  async startClient(): Promise<string> {
+    const port = String(await freePort());
+    const child = ModuleProcess.start('client', {
+      ...this.common,
+      CLIENT_PORT: port,
+      OUTPUT_DIR: join(this.dir, `client-${port}`),
+    });
+    this.others.push(child);
+    const baseUrl = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${baseUrl}/health/live`);
+    return baseUrl;
   }
 
   /** Saver `index`'s output folder. */

@@ -135,7 +135,7 @@ describe('docker-compose.yml', () => {
       const settings = loadSettings({ ...service(saver).environment, TRANSPORT: 'nats' });
       expect([settings.modules, settings.savers]).toEqual([
         ['saver'],
-        { addresses: expect.any(Array) as unknown, count: 3, index },
+        { addresses: expect.any(Array) as unknown, count: 3, index, failover: false },
       ]);
       expect({ ...service(saver), environment: undefined }).toEqual({
         ...service('saver'),

@@ -27,11 +27,13 @@ describe(loadSettings.name, () => {
       ],
       count: 2,
       index: 0,
+      failover: false,
     });
     expect(loadSettings({ TRANSPORT: 'nats', SAVER_COUNT: '3', SAVER_INDEX: '2' }).savers).toEqual({
       addresses: undefined,
       count: 3,
       index: 2,
+      failover: false,
     });
     expect(() => loadSettings({ TRANSPORT: 'nats', SAVER_COUNT: '3', SAVER_INDEX: '3' })).toThrow(
       'SAVER_INDEX must be below SAVER_COUNT (3)',
@@ -39,6 +41,15 @@ describe(loadSettings.name, () => {
     expect(() => loadSettings({ SAVER_COUNT: '3' })).toThrow('SAVER_COUNT, if given, must be');
     expect(() => loadSettings({ SAVER_ADDRESSES: 'a:5003,b' })).toThrow('host:port');
     expect(() => loadSettings({ BROKER_PREFIX: 'a.b' })).toThrow('BROKER_PREFIX');
+  });
+
+  it('takes SAVER_FAILOVER=on on RabbitMQ only', () => {
+    const rmq = { TRANSPORT: 'rmq', SAVER_COUNT: '2', SAVER_FAILOVER: 'on' };
+    expect(loadSettings(rmq).savers.failover).toBe(true);
+    expect(() => loadSettings({ ...rmq, TRANSPORT: 'nats' })).toThrow(
+      'SAVER_FAILOVER=on needs TRANSPORT=rmq',
+    );
+    expect(() => loadSettings({ ...rmq, SAVER_FAILOVER: 'yes' })).toThrow('SAVER_FAILOVER');
   });
 
   it('reads the ops ports, 0 for any free port', () => {

@@ -20,7 +20,9 @@ import { join } from 'node:path';
 import {
   JOURNAL_MODES,
   RESUME_MODES,
+  SAVER_FAILOVER_MODES,
   type JournalMode,
+  type SaverFailover,
   type ResumeMode,
   LOG_FORMAT_NAMES,
   LOG_LEVEL_NAMES,
@@ -155,6 +157,11 @@ export class Environment {
   @Doc('which of the `SAVER_COUNT` savers this process runs (0-based); it serves only its own runs')
   @Int(0, 63)
   SAVER_INDEX = 0;
+  @Doc(
+    "`on`: every saver also stands by for the others' runs, and one takes over at once when another is lost. RabbitMQ only; needs one `OUTPUT_DIR` shared by all savers, and the same value on every process",
+  )
+  @IsIn(SAVER_FAILOVER_MODES)
+  SAVER_FAILOVER: SaverFailover = 'off';
   @Doc(
     "a name put before every subject, queue, channel and topic on the broker, so several systems can share one broker without taking each other's messages",
     { default: '(none)' },
@@ -476,6 +483,11 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
       'on TCP the savers are SAVER_ADDRESSES (one address each): SAVER_COUNT, if given, must be their number',
     );
   }
+  if (parsed.SAVER_FAILOVER === 'on' && parsed.TRANSPORT !== 'rmq') {
+    problems.push(
+      "SAVER_FAILOVER=on needs TRANSPORT=rmq (a saver stands by on the others' RabbitMQ queues)",
+    );
+  }
   if (parsed.TRANSPORT === 'local' && parsed.SAVER_COUNT > 1) {
     problems.push('TRANSPORT=local has one saver: SAVER_COUNT must be 1');
   }
@@ -575,6 +587,8 @@ export function toSettings(env: Environment, files: ReadFiles = {}) {
       addresses: env.SAVER_ADDRESSES?.map(endpointOf),
       count: env.TRANSPORT === 'tcp' ? (env.SAVER_ADDRESSES?.length ?? 1) : env.SAVER_COUNT,
       index: env.SAVER_INDEX,
+      /** Each saver also stands by on the others' queues, one OUTPUT_DIR shared (RabbitMQ). */
+      failover: env.SAVER_FAILOVER === 'on',
     },
     /** The servers a client spreads its connections over on TCP (unset: the `server` peer). */
     serverAddresses: env.SERVER_ADDRESSES?.map(endpointOf),

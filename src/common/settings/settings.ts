@@ -32,6 +32,10 @@ type DeepReadonly<T> = T extends readonly (infer Item)[]
 export const JOURNAL_MODES = ['fsync', 'write', 'off'] as const;
 export type JournalMode = (typeof JOURNAL_MODES)[number];
 
+/** `on`: each saver stands by on the others' queues and takes a lost one's runs over (RabbitMQ). */
+export const SAVER_FAILOVER_MODES = ['off', 'on'] as const;
+export type SaverFailover = (typeof SAVER_FAILOVER_MODES)[number];
+
 export const RESUME_MODES = ['auto', 'off'] as const;
 export type ResumeMode = (typeof RESUME_MODES)[number];
 

@@ -9,7 +9,7 @@ import { GuardedTcpServer } from './tcp/guarded-tcp-server.js';
 import { LocalClient, LocalServer } from './local/local-transport.js';
 import { MuxedInboxNatsClient, NatsServer } from './nats/nats-transport.js';
 import { SharedSubscriptionMqttServer, StickyReplyMqttClient } from './mqtt/mqtt-transport.js';
-import { rmqClientOptions, RmqServer } from './rmq/rmq-transport.js';
+import { rmqClientOptions, rmqQueueOptions, RmqServer } from './rmq/rmq-transport.js';
 import { checkRmqAccess, rmqSocketOptions } from './rmq/rmq-connection.js';
 import { ReconnectingRedisClient, RedisServer } from './redis/redis-transport.js';
 import { checkRedisAccess, redisOptions } from './redis/redis-connection.js';
@@ -57,7 +57,13 @@ export function clientOptions(
         options: natsConnection(brokers.natsUrl, brokers.natsCredentials, settings.tls),
       };
     case 'rmq':
-      return rmqClientOptions(brokers.rmqUrl, groupOf(settings, role, which), role, settings.tls);
+      return rmqClientOptions(
+        brokers.rmqUrl,
+        groupOf(settings, role, which),
+        role,
+        settings.tls,
+        rmqQueueOptions(standsBy(settings, role)),
+      );
     case 'redis':
       return {
         customClass: clientWithWireNames(
@@ -121,15 +127,23 @@ export function serverOptions(settings: Settings, role: PeerRole): MicroserviceO
       };
     case 'rmq':
       return {
-        strategy: new RmqServer(!acknowledgesWhenDone(settings, role), {
-          urls: [brokers.rmqUrl],
-          ...rmqSocketOptions(settings.tls),
-          queue: groupOf(settings, role, which),
-          queueOptions: { durable: true },
-          // Nest's default is noAck: true, which loses whatever a consumer held when it died.
-          noAck: false,
-          prefetchCount: brokers.rmqPrefetch,
-        }),
+        strategy: new RmqServer(
+          !acknowledgesWhenDone(settings, role),
+          {
+            urls: [brokers.rmqUrl],
+            ...rmqSocketOptions(settings.tls),
+            queue: groupOf(settings, role, which),
+            queueOptions: rmqQueueOptions(standsBy(settings, role)),
+            // Nest's default is noAck: true, which loses whatever a consumer held when it died.
+            noAck: false,
+            prefetchCount: brokers.rmqPrefetch,
+          },
+          standsBy(settings, role)
+            ? Array.from({ length: settings.savers.count }, (_, saver) => saver)
+                .filter((saver) => saver !== which)
+                .map((saver) => groupOf(settings, role, saver))
+            : [],
+        ),
       };
     case 'redis':
       return { strategy: named(new RedisServer(redisOptions(brokers.redisUrl, settings.tls))) };
@@ -146,6 +160,13 @@ export function serverOptions(settings: Settings, role: PeerRole): MicroserviceO
       };
   }
 }
+
+/**
+ * Whether the listeners of `role` stand by for each other (`SAVER_FAILOVER`, RabbitMQ): every
+ * saver consumes every saver's queue, one active per queue.
+ */
+export const standsBy = (settings: Settings, role: PeerRole): boolean =>
+  settings.transport === 'rmq' && role === 'saver' && settings.savers.failover;
 
 /**
  * Whether the transport takes an acknowledgement from the consumer once the message is dealt

@@ -5,6 +5,7 @@ import type { AmqpConnectionManager, CreateChannelOpts } from 'amqp-connection-m
 import {
   RmqServer,
   rmqClientOptions,
+  rmqQueueOptions,
   UnconfirmedRmqClient,
   withoutPublisherConfirms,
 } from './rmq-transport.js';
@@ -13,7 +14,9 @@ describe('RabbitMQ: what is persistent and confirmed', () => {
   const url = 'amqp://127.0.0.1:5672';
 
   it('sends to the processor persistent, on Nest’s own (confirming) client', () => {
-    expect(rmqClientOptions(url, 'q.processor', 'processor', undefined)).toEqual({
+    expect(
+      rmqClientOptions(url, 'q.processor', 'processor', undefined, rmqQueueOptions(false)),
+    ).toEqual({
       transport: Transport.RMQ,
       options: {
         urls: [url],
@@ -27,7 +30,7 @@ describe('RabbitMQ: what is persistent and confirmed', () => {
   it.each(['server', 'saver'] as const)(
     'sends requests to the %s transient and unconfirmed',
     (role) => {
-      expect(rmqClientOptions(url, `q.${role}`, role, undefined)).toEqual({
+      expect(rmqClientOptions(url, `q.${role}`, role, undefined, rmqQueueOptions(false))).toEqual({
         customClass: UnconfirmedRmqClient,
         options: {
           urls: [url],

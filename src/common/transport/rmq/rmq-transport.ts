@@ -10,6 +10,7 @@ import {
   type RmqContext,
   type WritePacket,
 } from '@nestjs/microservices';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Observable } from 'rxjs';
 import { describeError } from '../../describe-error.js';
 import type { PeerRole } from '../../settings/settings.js';
@@ -33,12 +34,42 @@ export function withoutPublisherConfirms<M extends AmqpConnectionManager>(manage
   return manager;
 }
 
+/** How long a standby waits for a queue's own saver before it consumes the queue anyway. */
+const OWNER_GRACE_MS = 10_000;
+const STANDBY_POLL_MS = 250;
+
+/** The part of an amqplib channel a listener's setup uses. */
+interface RmqChannel {
+  assertQueue(queue: string, options: unknown): Promise<{ consumerCount: number }>;
+  consume(
+    queue: string,
+    onMessage: (message: Record<string, unknown> | null) => void,
+    options: object,
+  ): Promise<unknown>;
+}
+
 /** Nest's RabbitMQ client, publishing its requests without publisher confirms. */
 export class UnconfirmedRmqClient extends ClientRMQ {
   override createClient(): AmqpConnectionManager {
     return withoutPublisherConfirms(super.createClient() as AmqpConnectionManager);
   }
 }
+
+export interface RmqQueueOptions {
+  readonly durable: true;
+  readonly arguments?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * How a queue is declared, the same by its listener and its clients (RabbitMQ refuses a second
+ * declaration with other arguments). A saver's queue with failover has a single active consumer:
+ * every saver consumes it, one at a time gets its messages, and the next takes over at once when
+ * that one's channel closes.
+ */
+export const rmqQueueOptions = (singleActiveConsumer: boolean): RmqQueueOptions =>
+  singleActiveConsumer
+    ? { durable: true, arguments: { 'x-single-active-consumer': true } }
+    : { durable: true };
 
 /**
  * The options of a client of `role` on RabbitMQ. Only the processor holds a message past its
@@ -55,9 +86,10 @@ export function rmqClientOptions(
   queue: string,
   role: PeerRole,
   tls: TlsFiles | undefined,
+  queueOptions: RmqQueueOptions,
 ): ClientOptions | CustomClientOptions {
   // Replies come back on RabbitMQ's direct reply-to, which needs the client's default noAck.
-  const options = { urls: [url], ...rmqSocketOptions(tls), queue, queueOptions: { durable: true } };
+  const options = { urls: [url], ...rmqSocketOptions(tls), queue, queueOptions };
   if (role === 'processor')
     return { transport: Transport.RMQ, options: { ...options, persistent: true } };
   return {
@@ -84,13 +116,64 @@ export function rmqClientOptions(
  */
 export class RmqServer extends withDirectReplies(withExactPatterns(ServerRMQ)) {
   private readonly lostReplies = new ThrottledLog(new Logger('RmqServer'), 'warn', 5000);
+  /** Ends the standby waits of a listener that closes. */
+  private readonly closing = new AbortController();
 
   constructor(
     /** Acknowledges each message as its last reply packet goes out (no interceptor settles it). */
     private readonly ackWithReply: boolean,
     options: ConstructorParameters<typeof ServerRMQ>[0],
+    /**
+     * Queues this listener stands by on, after its own (`SAVER_FAILOVER`: the other savers'):
+     * declared like its own, each consumed once its own consumer is there (see `standBy`).
+     */
+    private readonly standbyQueues: readonly string[] = [],
   ) {
     super(options);
+  }
+
+  // After its own queue (Nest's setup), the standby queues; again on every new channel.
+  override async setupChannel(channel: RmqChannel, callback: () => void): Promise<void> {
+    await super.setupChannel(channel, callback);
+    for (const queue of this.standbyQueues) void this.standBy(channel, queue);
+  }
+
+  override async close(): Promise<void> {
+    this.closing.abort();
+    await super.close();
+  }
+
+  /**
+   * Consumes `queue` as a standby. The queue has a single active consumer, the first that came: so
+   * the standby waits until the queue's own saver consumes it (or OWNER_GRACE_MS passed without
+   * one), and savers started together each serve their own queue. Then the broker hands it this
+   * listener's way only when every consumer before it has gone.
+   */
+  private async standBy(channel: RmqChannel, queue: string): Promise<void> {
+    const since = Date.now();
+    try {
+      for (;;) {
+        const { consumerCount } = await channel.assertQueue(queue, this.queueOptions);
+        if (consumerCount > 0 || Date.now() - since >= OWNER_GRACE_MS) break;
+        await delay(STANDBY_POLL_MS, undefined, { signal: this.closing.signal });
+      }
+      await channel.consume(
+        queue,
+        // null: the broker cancelled the consumer (its queue was deleted).
+        (message) =>
+          message &&
+          void this.handleMessage(message, channel).catch((error: unknown) =>
+            this.handleError(describeError(error)),
+          ),
+        { noAck: this.noAck },
+      );
+    } catch (error) {
+      // The channel closed (its next one stands by again) or the listener did: nothing to do.
+      if (!this.closing.signal.aborted)
+        this.lostReplies.report(
+          `standing by on ${queue} stopped (${describeError(error)}); it resumes with the next channel`,
+        );
+    }
   }
 
   // Its replies are confirmed by nothing (see `withoutPublisherConfirms`), its acks never are.
