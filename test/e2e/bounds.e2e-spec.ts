@@ -8,7 +8,7 @@ import { RunsService } from '../../src/client/runs.service.js';
 import { ProcessorService } from '../../src/processor/processor.service.js';
 import { SaverObservers } from '../../src/saver/saver-observers.js';
 import { SaverService } from '../../src/saver/saver.service.js';
-import { settledRun, startRun } from '../support/http.js';
+import { requestRun, settledRun, startRun } from '../support/http.js';
 import { expectOrderedFile, expectStillOrders } from '../support/ordered-file.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
 import { closeAll } from '../support/close-all.js';
@@ -89,14 +89,7 @@ describe('bounds: every queue and buffer has one, and pushing back loses nothing
       try {
         // Three runs at once, each far larger than every bound.
         const answers = await Promise.all(
-          [1, 2, 3].map(() =>
-            startRun(sut.baseUrl, {
-              connection_count: 20,
-              connection_value: 30,
-              delay_range: 0.2,
-              wait: 'saved',
-            }),
-          ),
+          [1, 2, 3].map(() => requestRun(sut.baseUrl, 20, 30, 0.2, 'saved')),
         );
         for (const { body } of answers) {
           expect({ state: body.state, error: body.error }).toEqual({
