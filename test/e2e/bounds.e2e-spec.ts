@@ -8,7 +8,7 @@ import { RunsService } from '../../src/client/runs.service.js';
 import { ProcessorService } from '../../src/processor/processor.service.js';
 import { SaverObservers } from '../../src/saver/saver-observers.js';
 import { SaverService } from '../../src/saver/saver.service.js';
-import { settledRun, startRun } from '../support/http.js';
+import { requestRun, settledRun, startRun } from '../support/http.js';
 import { expectOrderedFile, expectStillOrders } from '../support/ordered-file.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
 import { closeAll } from '../support/close-all.js';
@@ -40,6 +40,37 @@ const forgedResult = (runId: string, seq: number, total: number): Result => ({
 const tcpClient = (port: number): ClientProxy =>
   ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
 
+/** The settings as environment strings; the suites keep them as numbers to check against. */
+const asEnv = (settings: Record<string, number>): Record<string, string> =>
+  Object.fromEntries(Object.entries(settings).map(([name, value]) => [name, String(value)]));
+
+/** Every bound far below a run's size, so that the run presses against each of them. */
+const TIGHT = {
+  REORDER_WINDOW: 40,
+  // Three runs could hold 3 × 40: the client's budget holds them to 50 together.
+  MAX_UNWRITTEN_TASKS: 50,
+  PROCESSOR_MAX_HELD: 15,
+  RUN_WINDOW: 12,
+  SEND_WINDOW: 4,
+  LINK_WINDOW: 3,
+  LINK_QUEUE: 6,
+  LINK_SOCKETS: 2,
+  SAVER_MAX_OPEN_RUNS: 3,
+  // Below one run's REORDER_WINDOW: the saver as a whole holds less than one run may.
+  SAVER_MAX_HELD: 25,
+};
+
+/** Bounds that forged messages from a hostile peer fill, and timeouts short enough to see it. */
+const AGAINST_FORGERS = {
+  PROCESSOR_MAX_HELD: 50,
+  LINK_WINDOW: 4,
+  LINK_SOCKETS: 2,
+  // A task that finds the processor full waits a quarter of this before it is refused.
+  REQUEST_TIMEOUT_MS: 400,
+  DELIVERY_TIMEOUT_MS: 2000,
+  SAVER_MAX_HELD: 100,
+};
+
 describe('bounds: every queue and buffer has one, and pushing back loses nothing', () => {
   describe('a run larger than every bound', () => {
     let sut: TestSystem;
@@ -49,20 +80,7 @@ describe('bounds: every queue and buffer has one, and pushing back loses nothing
     let mostHeld = 0;
 
     beforeAll(async () => {
-      sut = await startTestSystem({
-        REORDER_WINDOW: '40',
-        // Three runs could hold 3 × 40: the client's budget holds them to 50 together.
-        MAX_UNWRITTEN_TASKS: '50',
-        PROCESSOR_MAX_HELD: '15',
-        RUN_WINDOW: '12',
-        SEND_WINDOW: '4',
-        LINK_WINDOW: '3',
-        LINK_QUEUE: '6',
-        LINK_SOCKETS: '2',
-        SAVER_MAX_OPEN_RUNS: '3',
-        // Below one run's REORDER_WINDOW: the saver as a whole holds less than one run may.
-        SAVER_MAX_HELD: '25',
-      });
+      sut = await startTestSystem(asEnv(TIGHT));
       sut.system.get('saver', SaverObservers)?.add({
         released: (_run, _first, _count, buffered) => {
           mostBuffered = Math.max(mostBuffered, buffered);
@@ -89,14 +107,7 @@ describe('bounds: every queue and buffer has one, and pushing back loses nothing
       try {
         // Three runs at once, each far larger than every bound.
         const answers = await Promise.all(
-          [1, 2, 3].map(() =>
-            startRun(sut.baseUrl, {
-              connection_count: 20,
-              connection_value: 30,
-              delay_range: 0.2,
-              wait: 'saved',
-            }),
-          ),
+          [1, 2, 3].map(() => requestRun(sut.baseUrl, 20, 30, 0.2, 'saved')),
         );
         for (const { body } of answers) {
           expect({ state: body.state, error: body.error }).toEqual({
@@ -110,15 +121,15 @@ describe('bounds: every queue and buffer has one, and pushing back loses nothing
       }
       const processor = sut.system.get('processor', ProcessorService) as ProcessorService;
       expect(processor.peakHeld).toBeGreaterThan(0);
-      expect(processor.peakHeld).toBeLessThanOrEqual(15);
+      expect(processor.peakHeld).toBeLessThanOrEqual(TIGHT.PROCESSOR_MAX_HELD);
       // Results wait behind a gap, but never REORDER_WINDOW of them.
-      expect(mostBuffered).toBeLessThan(40);
-      expect(mostOpenRuns).toBeLessThanOrEqual(3);
+      expect(mostBuffered).toBeLessThan(TIGHT.REORDER_WINDOW);
+      expect(mostOpenRuns).toBeLessThanOrEqual(TIGHT.SAVER_MAX_OPEN_RUNS);
       expect(mostHeld).toBeGreaterThan(0);
-      expect(mostHeld).toBeLessThanOrEqual(25);
+      expect(mostHeld).toBeLessThanOrEqual(TIGHT.SAVER_MAX_HELD);
       expect(saver.heldResults).toBe(0);
       expect(mostUnwritten).toBeGreaterThan(0);
-      expect(mostUnwritten).toBeLessThanOrEqual(50);
+      expect(mostUnwritten).toBeLessThanOrEqual(TIGHT.MAX_UNWRITTEN_TASKS);
     });
   });
 
@@ -158,15 +169,7 @@ describe('bounds: every queue and buffer has one, and pushing back loses nothing
     let processor: ClientProxy;
 
     beforeAll(async () => {
-      sut = await startTestSystem({
-        PROCESSOR_MAX_HELD: '50',
-        LINK_WINDOW: '4',
-        LINK_SOCKETS: '2',
-        // A task that finds the processor full waits a quarter of this before it is refused.
-        REQUEST_TIMEOUT_MS: '400',
-        DELIVERY_TIMEOUT_MS: '2000',
-        SAVER_MAX_HELD: '100',
-      });
+      sut = await startTestSystem(asEnv(AGAINST_FORGERS));
       saver = tcpClient(sut.settings.peers.saver.port);
       processor = tcpClient(sut.settings.peers.processor.port);
     });
@@ -226,14 +229,15 @@ describe('bounds: every queue and buffer has one, and pushing back loses nothing
       const refusedForNow = answers.filter(
         (answer) => (answer as { retryable?: boolean }).retryable === true,
       );
-      expect(taken).toHaveLength(100);
-      expect(refusedForNow).toHaveLength(140);
-      expect(service.heldResults).toBe(100);
+      expect(taken).toHaveLength(AGAINST_FORGERS.SAVER_MAX_HELD);
+      // Every other one is refused for now.
+      expect(refusedForNow).toHaveLength(answers.length - AGAINST_FORGERS.SAVER_MAX_HELD);
+      expect(service.heldResults).toBe(AGAINST_FORGERS.SAVER_MAX_HELD);
       // The next seq of a run is never refused: it is written, and what waited behind it follows.
       expect(await answerOf(saver, Patterns.saverResult, result(runIds[0], 1))).toMatchObject({
         accepted: true,
       });
-      expect(service.heldResults).toBeLessThan(100);
+      expect(service.heldResults).toBeLessThan(AGAINST_FORGERS.SAVER_MAX_HELD);
       for (const runId of runIds) await answerOf(saver, Patterns.saverCancel, { runId, total });
       expect(service.heldResults).toBe(0);
     });
@@ -264,7 +268,7 @@ describe('bounds: every queue and buffer has one, and pushing back loses nothing
       expect(acked.length).toBeGreaterThanOrEqual(50);
       expect(refusedForNow.length).toBeGreaterThan(150);
       expect(acked.length + refusedForNow.length).toBe(300);
-      expect(service.peakHeld).toBe(50);
+      expect(service.peakHeld).toBe(AGAINST_FORGERS.PROCESSOR_MAX_HELD);
       // A delay above MAX_DELAY is refused for good.
       const tooLong = await answerOf(processor, Patterns.processorTask, {
         ...task(999),

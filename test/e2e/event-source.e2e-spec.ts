@@ -2,7 +2,7 @@ import type { RunProgress, RunView } from '../../src/common/contracts/http.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { EventSource } from 'eventsource';
 import { pino } from 'pino';
-import { send, startRun, savedRun } from '../support/http.js';
+import { requestRun, savedRun, send } from '../support/http.js';
 import { eventually, SseReader } from '../support/sse.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
 
@@ -75,12 +75,7 @@ describe('a standard EventSource (the `eventsource` package) following a run', (
   }
 
   it('receives progress, then `end` exactly once, and stops: the reconnection gets 204', async () => {
-    const { body: run } = await startRun(sut.baseUrl, {
-      connection_count: 5,
-      connection_value: 20,
-      delay_range: 1,
-      wait: 'none',
-    });
+    const { body: run } = await requestRun(sut.baseUrl, 5, 20, 1, 'none');
     const { received, errors } = await follow(run.runId);
 
     expect(received.filter((event) => event.type === 'end')).toHaveLength(1);
@@ -111,12 +106,7 @@ describe('a standard EventSource (the `eventsource` package) following a run', (
 
   it('resumes a reconnection from the current state, numbering on from Last-Event-ID', async () => {
     // 50 delays of up to 10 s: the run cannot end within the first seconds.
-    const { body: run } = await startRun(sut.baseUrl, {
-      connection_count: 5,
-      connection_value: 10,
-      delay_range: 10,
-      wait: 'none',
-    });
+    const { body: run } = await requestRun(sut.baseUrl, 5, 10, 10, 'none');
     const resumed = await SseReader.open(sut.baseUrl, run.runId, '41');
     expect(resumed.status).toBe(200);
     expect(await resumed.next()).toMatchObject({ type: 'progress', id: '42' });

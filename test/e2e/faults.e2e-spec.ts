@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { lastValueFrom } from 'rxjs';
 import { Patterns } from '../../src/common/contracts/patterns.js';
 import { freePort } from '../../harness/ports.js';
-import { settledRun, startRun } from '../support/http.js';
+import { requestRun, settledRun } from '../support/http.js';
 import { expectOrderedFile, expectStillOrders } from '../support/ordered-file.js';
 import { aResult } from '../support/messages.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
@@ -54,12 +54,7 @@ describe('faults', () => {
         dir,
       );
 
-      const { body } = await startRun(rest.baseUrl, {
-        connection_count: 20,
-        connection_value: 50,
-        delay_range: 1.5,
-        wait: 'none',
-      });
+      const { body } = await requestRun(rest.baseUrl, 20, 50, 1.5, 'none');
       await new Promise((resolve) => setTimeout(resolve, 500));
       await saver.close();
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -77,12 +72,7 @@ describe('faults', () => {
 
   it('stops promptly while a wait=saved request is open, and answers it', async () => {
     const sut = await startTestSystem();
-    const answer = startRun(sut.baseUrl, {
-      connection_count: 5,
-      connection_value: 20,
-      delay_range: 30,
-      wait: 'saved',
-    });
+    const answer = requestRun(sut.baseUrl, 5, 20, 30, 'saved');
     await new Promise((resolve) => setTimeout(resolve, 500));
     // Before the fix this close never returned: the open request waited for a run nobody followed.
     await sut.close();

@@ -1,7 +1,7 @@
 import type { RunView } from '../../src/common/contracts/http.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { send, settledRun, startRun } from '../support/http.js';
+import { requestRun, send, settledRun, startRun } from '../support/http.js';
 import { expectOrderedFile } from '../support/ordered-file.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
 
@@ -35,12 +35,7 @@ describe.each(['tcp', 'local'])(
     ])(
       'writes a %i×%i run (delay_range %s s) in send order',
       async (connections, values, delay) => {
-        const { status, body } = await startRun(sut.baseUrl, {
-          connection_count: connections,
-          connection_value: values,
-          delay_range: delay,
-          wait: 'saved',
-        });
+        const { status, body } = await requestRun(sut.baseUrl, connections, values, delay, 'saved');
         expect(status).toBe(200);
         expect(body.total).toBe(connections * values);
         expect(body.acked).toBe(body.total);
@@ -64,12 +59,7 @@ describe.each(['tcp', 'local'])(
     });
 
     it('answers at once with 202 for wait=none, and GET /runs/:runId follows the run', async () => {
-      const { status, body } = await startRun(sut.baseUrl, {
-        connection_count: 20,
-        connection_value: 20,
-        delay_range: 0.5,
-        wait: 'none',
-      });
+      const { status, body } = await requestRun(sut.baseUrl, 20, 20, 0.5, 'none');
       expect(status).toBe(202);
       expect(body.state).toBe('sending');
       expect(body.written).toBe(0);

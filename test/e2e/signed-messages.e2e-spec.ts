@@ -9,7 +9,7 @@ import { Patterns } from '../../src/common/contracts/patterns.js';
 import { loadSettings } from '../../src/common/settings/environment.js';
 import { assertBrokerUp, givenBrokerUrls, resetBroker } from '../support/brokers.js';
 import { closeAll } from '../support/close-all.js';
-import { settledRun, startRun } from '../support/http.js';
+import { requestRun, settledRun } from '../support/http.js';
 import { sample } from '../support/metrics.js';
 import { expectOrderedFile, expectStillOrders } from '../support/ordered-file.js';
 import { aResult, aTask } from '../support/messages.js';
@@ -64,12 +64,7 @@ describe('signed messages (MESSAGE_KEY)', () => {
   });
 
   it('keeps forged results out of a run file: unsigned or signed with another key, refused and counted', async () => {
-    const { body: run } = await startRun(sut.baseUrl, {
-      connection_count: 2,
-      connection_value: 50,
-      delay_range: 1,
-      wait: 'none',
-    });
+    const { body: run } = await requestRun(sut.baseUrl, 2, 50, 1, 'none');
     const forged: Result = {
       runId: run.runId,
       seq: 1,
@@ -151,12 +146,7 @@ describe('signed messages (MESSAGE_KEY)', () => {
 
   it('refuses a signed message replayed on another pattern (an open as a cancel)', async () => {
     const ours = MessageSignature.of(loadSettings({ MESSAGE_KEY: KEY }));
-    const { body: run } = await startRun(sut.baseUrl, {
-      connection_count: 2,
-      connection_value: 50,
-      delay_range: 1,
-      wait: 'none',
-    });
+    const { body: run } = await requestRun(sut.baseUrl, 2, 50, 1, 'none');
     const open = ours?.sign(Patterns.saverOpen, { runId: run.runId, total: run.total });
     expect(await ask(saver, Patterns.saverCancel, open)).toHaveProperty('refused');
     const done = await settledRun(sut.baseUrl, run.runId);

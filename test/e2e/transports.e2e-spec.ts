@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { TransportName } from '../../src/common/settings/settings.js';
 import { assertBrokerUp, resetBroker } from '../support/brokers.js';
 import { freePort } from '../../harness/ports.js';
-import { settledRun, startRun, savedRun } from '../support/http.js';
+import { requestRun, savedRun, settledRun } from '../support/http.js';
 import { untilSample } from '../support/metrics.js';
 import { ModuleProcess, builtSystemEnv, waitForHttp } from '../support/module-process.js';
 import { expectOrderedFile } from '../support/ordered-file.js';
@@ -149,12 +149,7 @@ describe.each(CASES)('$transport transport', ({ transport, processors }) => {
       const baseUrl = `http://127.0.0.1:${env.CLIENT_PORT}`;
       await waitForHttp(`${baseUrl}/health/live`);
 
-      const { body: run } = await startRun(baseUrl, {
-        connection_count: 4,
-        connection_value: 100,
-        delay_range: 2,
-        wait: 'none',
-      });
+      const { body: run } = await requestRun(baseUrl, 4, 100, 2, 'none');
       // The victim holds tasks it took from batches: acknowledged to the server, not yet with the saver.
       await untilSample(
         `http://127.0.0.1:${opsPorts[0]}/metrics`,
@@ -193,12 +188,7 @@ describe.each(CASES)('$transport transport', ({ transport, processors }) => {
         LOG_LEVEL: 'error',
       });
       try {
-        const { status, body } = await startRun(sut.baseUrl, {
-          connection_count: 2,
-          connection_value: 3,
-          delay_range: 0,
-          wait: 'saved',
-        });
+        const { status, body } = await requestRun(sut.baseUrl, 2, 3, 0, 'saved');
         expect(status).toBe(200);
         // Nothing is sent before the saver has opened the run's file: the run fails, naming the
         // peer and the broker it could not reach, once DELIVERY_TIMEOUT_MS has passed.

@@ -1,5 +1,5 @@
 import type { RunView } from '../../src/common/contracts/http.js';
-import { PipelineApi } from '../../src/cli/api.js';
+import { PipelineApi, type StartWait } from '../../src/cli/api.js';
 
 /*
  * Raw requests, for tests of the HTTP API itself: they read the status and headers of any answer,
@@ -65,6 +65,25 @@ export async function until<T>(
   }
 }
 
+/**
+ * `GET /?connection_count=…&connection_value=…&delay_range=…&wait=…`: a run of `connections` ×
+ * `values` tasks, answered as it came (status included) when `wait` says.
+ */
+export function requestRun(
+  baseUrl: string,
+  connections: number,
+  values: number,
+  delayRange: number,
+  wait: StartWait,
+): Promise<HttpAnswer<RunView>> {
+  return startRun(baseUrl, {
+    connection_count: connections,
+    connection_value: values,
+    delay_range: delayRange,
+    wait,
+  });
+}
+
 /** `GET /?…&wait=saved`: the run once its file is complete, or once it failed (any answer's body). */
 export async function savedRun(
   baseUrl: string,
@@ -72,10 +91,5 @@ export async function savedRun(
   values: number,
   delayRange = 0,
 ): Promise<RunView> {
-  const query = {
-    connection_count: connections,
-    connection_value: values,
-    delay_range: delayRange,
-  };
-  return (await startRun(baseUrl, { ...query, wait: 'saved' })).body;
+  return (await requestRun(baseUrl, connections, values, delayRange, 'saved')).body;
 }

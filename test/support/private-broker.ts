@@ -29,12 +29,15 @@ export interface BrokerAccess {
   readonly natsConfig?: { readonly file: string; readonly env: Record<string, string> };
 }
 
+/** How long a broker may take to start, unless its recipe says more. */
+const START_WITHIN_MS = 15_000;
+
 interface Recipe {
   readonly name: string;
   /** Where to look for the program, in order: absolute paths, or names searched in PATH. */
   readonly programs: readonly string[];
-  /** How long a start may take before the test gives up (RabbitMQ boots an Erlang node). */
-  readonly startWithinMs: number;
+  /** How long a start may take before the test gives up; START_WITHIN_MS when not given. */
+  readonly startWithinMs?: number;
   /** Writes what the broker needs into `dir` and answers its arguments and environment. */
   prepare(
     port: number,
@@ -49,11 +52,17 @@ const urlOf = (schemes: [string, string], port: number, access?: BrokerAccess): 
     access ? `${encodeURIComponent(access.user)}:${encodeURIComponent(access.password)}@` : ''
   }127.0.0.1:${port}`;
 
+/** Writes `lines` as the file `name` in the broker's folder, and answers its path. */
+async function writeConfig(dir: string, name: string, lines: readonly string[]): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, lines.map((line) => `${line}\n`).join(''));
+  return path;
+}
+
 const RECIPES: Record<PrivateBrokerKind, Recipe> = {
   redis: {
     name: 'Redis',
     programs: ['redis-server', '/usr/bin/redis-server'],
-    startWithinMs: 15_000,
     prepare: (port, _dir, access) => {
       const args = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
       if (access)
@@ -75,38 +84,35 @@ const RECIPES: Record<PrivateBrokerKind, Recipe> = {
   nats: {
     name: 'NATS',
     programs: ['nats-server', '/usr/sbin/nats-server'],
-    startWithinMs: 15_000,
     prepare: async (port, dir, access) => {
       const listen = ['-a', '127.0.0.1', '-p', String(port)];
       if (!access) return { args: listen, url: urlOf(['nats', 'tls'], port) };
+      const url = urlOf(['nats', 'tls'], port, access);
       if (access.natsConfig)
-        return {
-          args: ['-c', access.natsConfig.file, ...listen],
-          env: access.natsConfig.env,
-          url: urlOf(['nats', 'tls'], port, access),
-        };
+        return { args: ['-c', access.natsConfig.file, ...listen], env: access.natsConfig.env, url };
       const users = [
         `{ user: ${JSON.stringify(access.user)}, password: ${JSON.stringify(access.password)} }`,
         ...(access.nkey ? [`{ nkey: ${access.nkey} }`] : []),
       ];
       const tls = access.tls
-        ? `tls { cert_file: "${access.tls.cert}", key_file: "${access.tls.key}", ` +
-          `ca_file: "${access.tls.ca}", verify: true }\n`
-        : '';
-      const config = join(dir, 'nats.conf');
-      await writeFile(
-        config,
-        `host: 127.0.0.1\nport: ${port}\nauthorization { users: [ ${users.join(', ')} ] }\n${tls}`,
-      );
-      return { args: ['-c', config], url: urlOf(['nats', 'tls'], port, access) };
+        ? [
+            `tls { cert_file: "${access.tls.cert}", key_file: "${access.tls.key}", ` +
+              `ca_file: "${access.tls.ca}", verify: true }`,
+          ]
+        : [];
+      const config = await writeConfig(dir, 'nats.conf', [
+        'host: 127.0.0.1',
+        `port: ${port}`,
+        `authorization { users: [ ${users.join(', ')} ] }`,
+        ...tls,
+      ]);
+      return { args: ['-c', config], url };
     },
   },
   mqtt: {
     name: 'Mosquitto',
     programs: ['mosquitto', '/usr/sbin/mosquitto'],
-    startWithinMs: 15_000,
     prepare: async (port, dir, access) => {
-      const config = join(dir, 'mosquitto.conf');
       const lines = [`listener ${port} 127.0.0.1`, 'persistence false', 'log_dest stderr'];
       // Started as root, Mosquitto would become the mosquitto user, who cannot read this
       // test's private folder (its password file and certificates).
@@ -132,7 +138,7 @@ const RECIPES: Record<PrivateBrokerKind, Recipe> = {
           `keyfile ${access.tls.key}`,
           'require_certificate true',
         );
-      await writeFile(config, `${lines.join('\n')}\n`);
+      const config = await writeConfig(dir, 'mosquitto.conf', lines);
       return { args: ['-c', config], url: urlOf(['mqtt', 'mqtts'], port, access) };
     },
   },
@@ -141,9 +147,9 @@ const RECIPES: Record<PrivateBrokerKind, Recipe> = {
     // Debian's /usr/sbin/rabbitmq-server is a wrapper that switches to the rabbitmq user and logs
     // to /var/log; the script behind it runs a node as whoever calls it.
     programs: ['/usr/lib/rabbitmq/bin/rabbitmq-server', 'rabbitmq-server'],
+    // It boots an Erlang node first.
     startWithinMs: 90_000,
     prepare: async (port, dir, access) => {
-      const config = join(dir, 'rabbitmq.conf');
       // Our own config file: the system's would also open its listener on 5672.
       const lines = access?.tls
         ? [
@@ -160,18 +166,18 @@ const RECIPES: Record<PrivateBrokerKind, Recipe> = {
         ...(access ? [`default_user = ${access.user}`, `default_pass = ${access.password}`] : []),
         'loopback_users.guest = true',
       );
-      await writeFile(config, `${lines.join('\n')}\n`);
-      await writeFile(join(dir, 'enabled_plugins'), '[].\n');
-      await writeFile(join(dir, 'rabbitmq-env.conf'), '');
+      const config = await writeConfig(dir, 'rabbitmq.conf', lines);
+      const plugins = await writeConfig(dir, 'enabled_plugins', ['[].']);
+      const envFile = await writeConfig(dir, 'rabbitmq-env.conf', []);
       const distPort = await freePort();
       return {
         args: [],
         env: {
           // A cookie of its own in the temporary folder, nothing written in the real home.
           HOME: dir,
-          RABBITMQ_CONF_ENV_FILE: join(dir, 'rabbitmq-env.conf'),
+          RABBITMQ_CONF_ENV_FILE: envFile,
           RABBITMQ_CONFIG_FILE: config,
-          RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
+          RABBITMQ_ENABLED_PLUGINS_FILE: plugins,
           RABBITMQ_NODENAME: `rabbit-test-${port}@localhost`,
           RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
           // With TLS, the plain listener is off and the config file says where TLS listens.
@@ -294,6 +300,7 @@ export class PrivateBroker {
     child.stderr?.on('data', keep);
     let failure: Error | undefined;
     child.once('error', (error) => (failure = error));
+    const withinMs = RECIPES[this.kind].startWithinMs ?? START_WITHIN_MS;
     await until(
       async () => {
         if (failure) throw new Error(`${this.describe()} did not start: ${failure.message}`);
@@ -305,9 +312,8 @@ export class PrivateBroker {
         }
         return listens(this.port);
       },
-      RECIPES[this.kind].startWithinMs,
-      () =>
-        `${this.describe()} did not listen within ${RECIPES[this.kind].startWithinMs} ms:\n${this.output}`,
+      withinMs,
+      () => `${this.describe()} did not listen within ${withinMs} ms:\n${this.output}`,
     );
   }
 }
