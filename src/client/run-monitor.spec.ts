@@ -112,6 +112,21 @@ async function untilFinal(run: Run, boundMs = 5000): Promise<void> {
 describe(RunMonitor.name, () => {
   const connections = new RunConnections([]);
 
+  /** Follows the run as the client does, with a monitor of `settings(env)`, until it has ended. */
+  async function followToTheEnd(
+    run: Run,
+    saver: SaverLinks,
+    {
+      env = {},
+      sender = fakeSender().sender,
+    }: { env?: Record<string, string>; sender?: TaskSender } = {},
+  ): Promise<void> {
+    const sut = new RunMonitor(settings(env), saver, sender);
+    const following = sut.follow(run, connections);
+    await untilFinal(run);
+    await following;
+  }
+
   beforeAll(() => {
     // The monitor warns about every saver it cannot reach: expected here.
     Logger.overrideLogger(false);
@@ -129,11 +144,8 @@ describe(RunMonitor.name, () => {
       polls++;
       return polls < 3 ? status({ written: polls }) : status({ state: 'completed', written: 3 });
     });
-    const sut = new RunMonitor(settings(), saver.link, fakeSender().sender);
 
-    const following = sut.follow(run, connections);
-    await untilFinal(run);
-    await following;
+    await followToTheEnd(run, saver.link);
 
     expect(run.current).toBe('completed');
     expect(run.view()).toMatchObject({ written: 3, file: FILE });
@@ -152,11 +164,8 @@ describe(RunMonitor.name, () => {
     const saver = fakeSaver(({ pattern }) =>
       pattern === Patterns.saverOpen ? status() : status({ state: 'failed', written: 1, error }),
     );
-    const sut = new RunMonitor(settings(), saver.link, fakeSender().sender);
 
-    const following = sut.follow(run, connections);
-    await untilFinal(run);
-    await following;
+    await followToTheEnd(run, saver.link);
 
     expect(run.current).toBe('failed');
     expect(run.view().error).toBe(`the saver could not write the file: ${error}`);
@@ -167,12 +176,9 @@ describe(RunMonitor.name, () => {
     const saver = fakeSaver(
       () => new PeerUnreachableError(SAVER, new Error('connect ECONNREFUSED')),
     );
-    const sut = new RunMonitor(settings(), saver.link, fakeSender().sender);
     const started = Date.now();
 
-    const following = sut.follow(run, connections);
-    await untilFinal(run);
-    await following;
+    await followToTheEnd(run, saver.link);
 
     expect(run.current).toBe('failed');
     expect(run.view().error).toBe(`${SAVER}: connect ECONNREFUSED`);
@@ -205,11 +211,8 @@ describe(RunMonitor.name, () => {
       }
       return status({ state: 'completed', written: 3 });
     });
-    const sut = new RunMonitor(settings(), saver.link, fakeSender().sender);
 
-    const following = sut.follow(run, connections);
-    await untilFinal(run);
-    await following;
+    await followToTheEnd(run, saver.link);
 
     expect(run.view().error).toBeUndefined();
     expect(run.current).toBe('completed');
@@ -226,11 +229,8 @@ describe(RunMonitor.name, () => {
       return status({ missing: (message.missingLimit ?? 0) > 0 ? [1, 2, 3, 4] : [] });
     });
     const { sender, resends } = fakeSender(() => (repaired = true));
-    const sut = new RunMonitor(settings({ REPAIR_GRACE_MS: '20' }), saver.link, sender);
 
-    const following = sut.follow(run, connections);
-    await untilFinal(run);
-    await following;
+    await followToTheEnd(run, saver.link, { env: { REPAIR_GRACE_MS: '20' }, sender });
 
     expect(run.current).toBe('completed');
     expect(resends.map(({ seqs }) => seqs)).toEqual([[1, 3]]);
@@ -252,11 +252,8 @@ describe(RunMonitor.name, () => {
       return status({ missing: [1, 2] });
     });
     const { sender, resends } = fakeSender(() => (repaired = true));
-    const sut = new RunMonitor(settings({ REPAIR_GRACE_MS: '50' }), saver.link, sender);
 
-    const following = sut.follow(run, connections);
-    await untilFinal(run);
-    await following;
+    await followToTheEnd(run, saver.link, { env: { REPAIR_GRACE_MS: '50' }, sender });
 
     expect(resends.map(({ seqs }) => seqs)).toEqual([[1]]);
   });
@@ -271,15 +268,11 @@ describe(RunMonitor.name, () => {
       return status({ missing: (message.missingLimit ?? 0) > 0 ? [1, 2] : [] });
     });
     const { sender, resends } = fakeSender();
-    const sut = new RunMonitor(
-      settings({ REPAIR_GRACE_MS: '20', REPAIR_ROUNDS: '100' }),
-      saver.link,
-      sender,
-    );
 
-    const following = sut.follow(run, connections);
-    await untilFinal(run);
-    await following;
+    await followToTheEnd(run, saver.link, {
+      env: { REPAIR_GRACE_MS: '20', REPAIR_ROUNDS: '100' },
+      sender,
+    });
 
     // The monitor did look (a status with a missing list), but sent nothing again.
     expect(saver.calls.some((call) => (call.message.missingLimit ?? 0) > 0)).toBe(true);
@@ -295,15 +288,11 @@ describe(RunMonitor.name, () => {
       pattern === Patterns.saverOpen ? status() : status({ written: 2, buffered: 1, missing: [3] }),
     );
     const { sender, resends } = fakeSender();
-    const sut = new RunMonitor(
-      settings({ REPAIR_GRACE_MS: '20', REPAIR_ROUNDS: '2' }),
-      saver.link,
-      sender,
-    );
 
-    const following = sut.follow(run, connections);
-    await untilFinal(run);
-    await following;
+    await followToTheEnd(run, saver.link, {
+      env: { REPAIR_GRACE_MS: '20', REPAIR_ROUNDS: '2' },
+      sender,
+    });
 
     expect(run.current).toBe('failed');
     expect(run.view().error).toBe(
@@ -324,15 +313,11 @@ describe(RunMonitor.name, () => {
     });
     // Each repair brings exactly one line: three rounds in all, never two fruitless in a row.
     const { sender, resends } = fakeSender(() => written++);
-    const sut = new RunMonitor(
-      settings({ REPAIR_GRACE_MS: '20', REPAIR_ROUNDS: '1' }),
-      saver.link,
-      sender,
-    );
 
-    const following = sut.follow(run, connections);
-    await untilFinal(run);
-    await following;
+    await followToTheEnd(run, saver.link, {
+      env: { REPAIR_GRACE_MS: '20', REPAIR_ROUNDS: '1' },
+      sender,
+    });
 
     expect(run.current).toBe('completed');
     expect(resends.map(({ seqs }) => seqs)).toEqual([[2], [3], [4]]);
@@ -352,15 +337,11 @@ describe(RunMonitor.name, () => {
       return status({ state: 'completed', written: 4 });
     });
     const { sender, resends } = fakeSender();
-    const sut = new RunMonitor(
-      settings({ REPAIR_GRACE_MS: '20', REPAIR_ROUNDS: '2', DELIVERY_TIMEOUT_MS: '1000' }),
-      saver.link,
-      sender,
-    );
 
-    const following = sut.follow(run, connections);
-    await untilFinal(run);
-    await following;
+    await followToTheEnd(run, saver.link, {
+      env: { REPAIR_GRACE_MS: '20', REPAIR_ROUNDS: '2', DELIVERY_TIMEOUT_MS: '1000' },
+      sender,
+    });
 
     expect(run.view().error).toBeUndefined();
     expect(run.current).toBe('completed');
@@ -382,11 +363,8 @@ describe(RunMonitor.name, () => {
       }
       return reopened ? status({ state: 'completed', written: 3 }) : status();
     });
-    const sut = new RunMonitor(settings(), saver.link, fakeSender().sender);
 
-    const following = sut.follow(run, connections);
-    await untilFinal(run);
-    await following;
+    await followToTheEnd(run, saver.link);
 
     expect(run.current).toBe('completed');
     expect(saver.calls.map((call) => call.pattern).slice(0, 4)).toEqual([
@@ -411,11 +389,8 @@ describe(RunMonitor.name, () => {
       }
       return windowOpen ? status({ state: 'completed', written: 3 }) : status();
     });
-    const sut = new RunMonitor(settings(), saver.link, fakeSender().sender);
 
-    const following = sut.follow(run, connections);
-    await untilFinal(run);
-    await following;
+    await followToTheEnd(run, saver.link);
 
     expect(openWhenAsked).toEqual([false, false, false]);
     expect(windowOpen).toBe(true);

@@ -1,17 +1,18 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { RunViewDto } from './run-view.dto.js';
+import { ApiInteger } from '../common/http/api-integer.decorator.js';
 
 /** One page of `GET /runs`, newest first. */
 export class RunPageDto {
   @ApiProperty({ type: [RunViewDto] })
   readonly runs!: RunViewDto[];
 
-  @ApiProperty({ type: 'integer', description: 'Runs that match the filter, over every page.' })
+  @ApiInteger('Runs that match the filter, over every page.')
   readonly total!: number;
 
-  @ApiProperty({ type: 'integer' })
+  @ApiInteger()
   readonly limit!: number;
 
-  @ApiProperty({ type: 'integer' })
+  @ApiInteger()
   readonly offset!: number;
 }

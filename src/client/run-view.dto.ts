@@ -1,5 +1,6 @@
 import { RUN_STATES, type RunState, type RunView } from '../common/contracts/http.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiInteger } from '../common/http/api-integer.decorator.js';
 
 /**
  * `RunView` (declared once, in run.ts) as OpenAPI sees it: a class, because Swagger reads
@@ -25,10 +26,10 @@ export class RunViewDto implements RunView {
   @ApiProperty({ type: 'integer', description: 'connectionCount × connectionValue.', example: 100 })
   readonly total!: number;
 
-  @ApiProperty({ type: 'integer', description: 'Tasks sent.' })
+  @ApiInteger('Tasks sent.')
   readonly sent!: number;
 
-  @ApiProperty({ type: 'integer', description: 'Tasks acknowledged.' })
+  @ApiInteger('Tasks acknowledged.')
   readonly acked!: number;
 
   @ApiProperty({
@@ -37,7 +38,7 @@ export class RunViewDto implements RunView {
   })
   readonly failed!: number;
 
-  @ApiProperty({ type: 'integer', description: 'Tasks sent again by the repair.' })
+  @ApiInteger('Tasks sent again by the repair.')
   readonly resent!: number;
 
   @ApiProperty({
@@ -46,7 +47,7 @@ export class RunViewDto implements RunView {
   })
   readonly repairRounds!: number;
 
-  @ApiProperty({ type: 'integer', description: 'Lines on disk, from the saver.' })
+  @ApiInteger('Lines on disk, from the saver.')
   readonly written!: number;
 
   @ApiProperty({
@@ -62,19 +63,19 @@ export class RunViewDto implements RunView {
   })
   readonly file!: string;
 
-  @ApiProperty({ type: 'integer', description: 'From the request to the end (or until now).' })
+  @ApiInteger('From the request to the end (or until now).')
   readonly elapsedMs!: number;
 
-  @ApiProperty({ type: 'integer', description: 'The seq the file waits for.' })
+  @ApiInteger('The seq the file waits for.')
   readonly waitingFor!: number;
 
-  @ApiProperty({ type: 'integer', description: 'Results the saver holds for an earlier seq.' })
+  @ApiInteger('Results the saver holds for an earlier seq.')
   readonly buffered!: number;
 
-  @ApiProperty({ type: 'integer', description: 'Duplicates the saver dropped.' })
+  @ApiInteger('Duplicates the saver dropped.')
   readonly duplicates!: number;
 
-  @ApiProperty({ type: 'integer', description: 'Milliseconds since the file last grew.' })
+  @ApiInteger('Milliseconds since the file last grew.')
   readonly stalledMs!: number;
 
   @ApiPropertyOptional({ description: 'Why the run failed, was cancelled or interrupted.' })

@@ -97,11 +97,17 @@ describe(BoundedSlots.name, () => {
       jest.useRealTimers();
     });
 
-    it('refuses a waiter after `waitMs`, takes it out of the line, and never grants it later', async () => {
-      const sut = new BoundedSlots(1, 10, 100);
+    /** One slot, held, and a waiter `name` behind it that may wait `waitMs`; `log` says how it ends. */
+    async function waiterBehindHeldSlot(waitMs: number, name: string) {
+      const sut = new BoundedSlots(1, 10, waitMs);
       await sut.acquire();
       const log: string[] = [];
-      const late = track(sut, 'late', log);
+      const waiting = track(sut, name, log);
+      return { sut, log, waiting };
+    }
+
+    it('refuses a waiter after `waitMs`, takes it out of the line, and never grants it later', async () => {
+      const { sut, log, waiting: late } = await waiterBehindHeldSlot(100, 'late');
 
       await jest.advanceTimersByTimeAsync(99);
       expect(log).toEqual([]);
@@ -118,10 +124,7 @@ describe(BoundedSlots.name, () => {
     });
 
     it('clears the timer of a waiter that got its slot in time', async () => {
-      const sut = new BoundedSlots(1, 10, 100);
-      await sut.acquire();
-      const log: string[] = [];
-      void track(sut, 'served', log);
+      const { sut, log } = await waiterBehindHeldSlot(100, 'served');
       expect(jest.getTimerCount()).toBe(1);
       sut.release();
       await jest.advanceTimersByTimeAsync(0);
@@ -130,10 +133,7 @@ describe(BoundedSlots.name, () => {
     });
 
     it('waits without a timer, as long as it takes, when `waitMs` is 0', async () => {
-      const sut = new BoundedSlots(1, 10, 0);
-      await sut.acquire();
-      const log: string[] = [];
-      void track(sut, 'patient', log);
+      const { sut, log } = await waiterBehindHeldSlot(0, 'patient');
       expect(jest.getTimerCount()).toBe(0);
       await jest.advanceTimersByTimeAsync(24 * 3600 * 1000);
       expect(log).toEqual([]);

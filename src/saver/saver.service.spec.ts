@@ -42,6 +42,14 @@ describe(SaverService.name, () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  /** Waits, up to 2 s, for the saver to say the run of `total` results is completed. */
+  const untilCompleted = async (total: number) => {
+    for (let waited = 0; waited < 2000; waited += 20) {
+      if ((await sut.status({ runId: 'idle-run', total })).state === 'completed') return;
+      await sleep(20);
+    }
+  };
+
   const seqsInFile = async () =>
     (await readFile(join(dir, 'idle-run.jsonl'), 'utf8'))
       .trim()
@@ -63,10 +71,7 @@ describe(SaverService.name, () => {
       3,
     ]);
     await sut.accept(result(3));
-    for (let waited = 0; waited < 2000; waited += 20) {
-      if ((await sut.status({ runId: 'idle-run', total: 3 })).state === 'completed') break;
-      await sleep(20);
-    }
+    await untilCompleted(3);
     expect(await seqsInFile()).toEqual([1, 2, 3]);
   });
 
@@ -76,10 +81,7 @@ describe(SaverService.name, () => {
     await sut.closeIdleRuns();
     await sut.accept(result(1));
     await sut.accept(result(3));
-    for (let waited = 0; waited < 2000; waited += 20) {
-      if ((await sut.status({ runId: 'idle-run', total: 3 })).state === 'completed') break;
-      await sleep(20);
-    }
+    await untilCompleted(3);
     expect(await seqsInFile()).toEqual([1, 2, 3]);
   });
 
@@ -94,10 +96,7 @@ describe(SaverService.name, () => {
     const seqs = Array.from({ length: 40 }, (_, at) => 40 - at);
     await Promise.all(seqs.map((seq) => sut.accept(result(seq, 40))));
     expect(sut.openRuns).toBeLessThanOrEqual(1);
-    for (let waited = 0; waited < 2000; waited += 20) {
-      if ((await sut.status({ runId: 'idle-run', total: 40 })).state === 'completed') break;
-      await sleep(20);
-    }
+    await untilCompleted(40);
     expect(await seqsInFile()).toEqual(Array.from({ length: 40 }, (_, at) => at + 1));
     expect(sut.openRuns).toBe(0);
   });
@@ -134,10 +133,7 @@ describe(SaverService.name, () => {
     sut = new SaverService(loadSettings({ OUTPUT_DIR: dir, LOG_LEVEL: 'error' }), observers);
     await sut.open({ runId: 'idle-run', total: 1 });
     await sut.accept(result(1, 1));
-    for (let waited = 0; waited < 2000; waited += 20) {
-      if ((await sut.status({ runId: 'idle-run', total: 1 })).state === 'completed') break;
-      await sleep(20);
-    }
+    await untilCompleted(1);
     expect(await sut.accept(result(1, 1))).toEqual({ accepted: false });
     expect(refused).toEqual(['run_completed']);
   });

@@ -11,6 +11,7 @@ import type { SeriesPoints } from '../../common/recording/downsampled-series.js'
 import type { Percentiles } from '../../common/recording/log-histogram.js';
 import type { SampledPoints } from '../../common/recording/systematic-sample.js';
 import { RunViewDto } from '../run-view.dto.js';
+import { ApiInteger } from '../../common/http/api-integer.decorator.js';
 
 /*
  * `report.json` (the `RunReport` interface and the saver's `SaverReport`, declared once elsewhere)
@@ -22,7 +23,7 @@ const numbers = { type: 'array', items: { type: 'number' } } as const;
 const integers = { type: 'array', items: { type: 'integer' } } as const;
 
 export class PercentilesDto implements Percentiles {
-  @ApiProperty({ type: 'integer', description: 'Values recorded.' })
+  @ApiInteger('Values recorded.')
   readonly count!: number;
   @ApiProperty()
   readonly p50!: number;
@@ -48,7 +49,7 @@ export class SeriesPointsDto implements SeriesPoints {
 }
 
 export class SampledPointsDto implements SampledPoints {
-  @ApiProperty({ type: 'integer', description: 'Points offered in all.' })
+  @ApiInteger('Points offered in all.')
   readonly seen!: number;
   @ApiProperty({ ...integers, description: 'Place of each kept arrival at the saver (1, 2, …).' })
   readonly x!: number[];
@@ -68,11 +69,11 @@ export class SaverReportDto implements SaverReport {
   readonly runId!: string;
   @ApiProperty({ description: 'False when the saver never saw the run or has forgotten it.' })
   readonly known!: boolean;
-  @ApiProperty({ type: 'integer', description: 'Results received, duplicates included.' })
+  @ApiInteger('Results received, duplicates included.')
   readonly received!: number;
-  @ApiProperty({ type: 'integer', description: 'Results released in order.' })
+  @ApiInteger('Results released in order.')
   readonly released!: number;
-  @ApiProperty({ type: 'integer' })
+  @ApiInteger()
   readonly duplicates!: number;
   @ApiProperty({ type: SampledPointsDto })
   readonly arrivals!: SampledPointsDto;
@@ -91,23 +92,23 @@ export class RunSummaryDto implements RunSummary {
   readonly state!: RunState;
   @ApiProperty()
   readonly file!: string;
-  @ApiProperty({ type: 'integer' })
+  @ApiInteger()
   readonly tasks!: number;
-  @ApiProperty({ type: 'integer' })
+  @ApiInteger()
   readonly written!: number;
   @ApiProperty()
   readonly durationS!: number;
-  @ApiProperty({ type: 'integer', description: 'Lines written per second of the duration.' })
+  @ApiInteger('Lines written per second of the duration.')
   readonly tasksPerSecond!: number;
   @ApiProperty({ type: PercentilesDto, description: 'Send to acknowledgement, ms.' })
   readonly ackMs!: PercentilesDto;
   @ApiProperty({ type: PercentilesDto, description: 'Arrival at the saver to release, ms.' })
   readonly reorderWaitMs!: PercentilesDto;
-  @ApiProperty({ type: 'integer' })
+  @ApiInteger()
   readonly duplicates!: number;
-  @ApiProperty({ type: 'integer' })
+  @ApiInteger()
   readonly resent!: number;
-  @ApiProperty({ type: 'integer' })
+  @ApiInteger()
   readonly failed!: number;
 }
 

@@ -1,24 +1,16 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { loadSettings } from '../settings/environment.js';
-import type { Result, Task } from './messages.js';
+import { aResult, aTask } from '../../../test/support/messages.js';
 import { MessageSignature, SIGNATURE_FIELD, signerOf } from './message-signature.js';
 import { PATTERN_CONTRACTS, type MessagePattern } from './pattern-contracts.js';
 import { Patterns } from './patterns.js';
 
 const A = 'a'.repeat(32);
 const B = 'b'.repeat(32);
-const task: Task = {
-  runId: 'r-1',
-  seq: 3,
-  total: 10,
-  conn: 2,
-  idx: 5,
-  value: 7,
-  sentAt: 1_700_000_000_000,
-  delayRange: 1,
-};
-const result: Result = { ...task, processedAt: 1_700_000_000_500, delayMs: 500, processor: 'h:1' };
+// Any well-formed task and result: the signature covers every field, whatever its value.
+const task = aTask();
+const result = aResult();
 
 /** As the contract pipe asks: the message's contract fields, and the signature it came with. */
 const refusal = (signature: MessageSignature, pattern: MessagePattern, message: object) =>

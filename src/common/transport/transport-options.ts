@@ -33,6 +33,10 @@ export function clientOptions(
 ): ClientOptions | CustomClientOptions {
   const { brokers } = settings;
   const wireName = wireNameOf(settings, role, which);
+  // A broker's Nest client, sending each pattern under its wire name. Nest types customClass as a
+  // ClientProxy of string statuses; the broker clients' are narrower.
+  const wireNamed = (client: Parameters<typeof clientWithWireNames>[0]) =>
+    clientWithWireNames(client, wireName) as unknown as CustomClientOptions['customClass'];
   switch (settings.transport) {
     case 'tcp':
       return {
@@ -50,10 +54,7 @@ export function clientOptions(
       };
     case 'nats':
       return {
-        customClass: clientWithWireNames(
-          MuxedInboxNatsClient,
-          wireName,
-        ) as unknown as CustomClientOptions['customClass'],
+        customClass: wireNamed(MuxedInboxNatsClient),
         options: natsConnection(brokers.natsUrl, brokers.natsCredentials, settings.tls),
       };
     case 'rmq':
@@ -66,10 +67,7 @@ export function clientOptions(
       );
     case 'redis':
       return {
-        customClass: clientWithWireNames(
-          ReconnectingRedisClient,
-          wireName,
-        ) as unknown as CustomClientOptions['customClass'],
+        customClass: wireNamed(ReconnectingRedisClient),
         options: redisOptions(brokers.redisUrl, settings.tls),
       };
     case 'local':
@@ -79,11 +77,7 @@ export function clientOptions(
       };
     case 'mqtt':
       return {
-        // Nest types customClass as a ClientProxy of string statuses; ClientMqtt's are narrower.
-        customClass: clientWithWireNames(
-          StickyReplyMqttClient,
-          wireName,
-        ) as unknown as CustomClientOptions['customClass'],
+        customClass: wireNamed(StickyReplyMqttClient),
         options: mqttOptions(brokers.mqttUrl, settings.tls),
       };
   }

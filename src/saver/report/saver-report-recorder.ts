@@ -6,6 +6,7 @@ import { describeError } from '../../common/describe-error.js';
 import type { Settings } from '../../common/settings/settings.js';
 import { SETTINGS } from '../../common/settings/settings.module.js';
 import { SaverObservers, type SaverObserver } from '../saver-observers.js';
+import { RecentRuns } from '../../common/recording/recent-runs.js';
 import { SaverRunRecording, unknownReport } from './saver-run-recording.js';
 
 /** Runs whose recording is kept; the one that started first is forgotten first. */
@@ -20,9 +21,7 @@ export const RECORDED_RUNS = 100;
 @Injectable()
 export class SaverReportRecorder implements SaverObserver, OnModuleDestroy {
   private readonly logger = new Logger(SaverReportRecorder.name);
-  private readonly runs = new Map<string, SaverRunRecording>();
-  /** The run of the latest event: most events follow one of the same run. */
-  private latest?: SaverRunRecording;
+  private readonly runs = new RecentRuns(RECORDED_RUNS, (runId) => new SaverRunRecording(runId));
   private readonly remove: () => void;
   /** Reports being kept: the saver's shutdown waits for them (their files are on its disk). */
   private readonly keeping = new Set<Promise<void>>();
@@ -73,31 +72,18 @@ export class SaverReportRecorder implements SaverObserver, OnModuleDestroy {
   }
 
   received(runId: string, seq: number, delayMs: number, at: number): void {
-    this.of(runId).received(seq, delayMs, at);
+    this.runs.of(runId).received(seq, delayMs, at);
   }
 
   released(runId: string, firstSeq: number, count: number, _buffered: number, at: number): void {
-    this.of(runId).released(firstSeq, count, at);
+    this.runs.of(runId).released(firstSeq, count, at);
   }
 
   written(runId: string, _firstSeq: number, count: number, at: number): void {
-    this.of(runId).written(count, at);
+    this.runs.of(runId).written(count, at);
   }
 
   duplicate(runId: string, seq: number): void {
-    this.of(runId).duplicate(seq);
-  }
-
-  private of(runId: string): SaverRunRecording {
-    if (this.latest?.runId === runId) return this.latest;
-    let recording = this.runs.get(runId);
-    if (!recording) {
-      recording = new SaverRunRecording(runId);
-      this.runs.set(runId, recording);
-      if (this.runs.size > RECORDED_RUNS) this.runs.delete(this.runs.keys().next().value as string);
-      // `latest` may have been the run just forgotten: it is replaced below.
-    }
-    this.latest = recording;
-    return recording;
+    this.runs.of(runId).duplicate(seq);
   }
 }

@@ -30,9 +30,8 @@ export class SaverRunRecording {
   );
   /** Arrival time of each seq received and not yet released. */
   private readonly arrivedAt = new Map<number, number>();
-  private receivedCount = 0;
-  private releasedCount = 0;
-  private duplicateCount = 0;
+  /** Results received (duplicates included), released in order, and found duplicate: as reported. */
+  private readonly counts = { received: 0, released: 0, duplicates: 0 };
   private writtenCount = 0;
   /** The seq after the last one released: anything below it that arrives is a duplicate. */
   private nextSeq = 1;
@@ -42,7 +41,7 @@ export class SaverRunRecording {
   constructor(readonly runId: string) {}
 
   received(seq: number, delayMs: number, at: number): void {
-    this.receivedCount++;
+    this.counts.received++;
     this.arrivals.add(seq);
     this.delays.add(delayMs);
     this.lastWaiting = 0;
@@ -60,7 +59,7 @@ export class SaverRunRecording {
       this.reorderWait.add(at - arrived);
       this.arrivedAt.delete(seq);
     }
-    this.releasedCount += count;
+    this.counts.released += count;
     this.nextSeq = firstSeq + count;
     this.recordLevel(at);
   }
@@ -76,7 +75,7 @@ export class SaverRunRecording {
    * known here) waits for nothing.
    */
   duplicate(seq: number): void {
-    this.duplicateCount++;
+    this.counts.duplicates++;
     if (seq === this.lastWaiting) this.arrivedAt.delete(seq);
     this.lastWaiting = 0;
   }
@@ -85,9 +84,7 @@ export class SaverRunRecording {
     return {
       runId: this.runId,
       known: true,
-      received: this.receivedCount,
-      released: this.releasedCount,
-      duplicates: this.duplicateCount,
+      ...this.counts,
       arrivals: this.arrivals.toJSON(),
       delays: this.delays.toJSON(),
       reorderWaitMs: this.reorderWait.percentiles(),

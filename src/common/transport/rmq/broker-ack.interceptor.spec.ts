@@ -105,30 +105,27 @@ describe(BrokerAckInterceptor.name, () => {
     expect(settled).toEqual([{ how: 'nack', message, allUpTo: false, requeue: true }]);
   });
 
-  it('drops a message the contract refused (RpcException): nack without requeue, error passed on', async () => {
+  it.each([
+    {
+      what: 'drops a message the contract refused (RpcException): nack without requeue, error passed on',
+      error: new RpcException({ status: 'error', message: 'seq must be ≥ 1' }),
+      requeue: false,
+    },
+    {
+      what: 'requeues a message whose handling failed otherwise: nack with requeue, error passed on',
+      error: new Error('saver unreachable'),
+      requeue: true,
+    },
+  ])('$what', async ({ error, requeue }) => {
     const { channel, settled } = fakeChannel();
-    const refusal = new RpcException({ status: 'error', message: 'seq must be ≥ 1' });
 
     const answer = sut.intercept(
       rpcCall(new RmqContext([message, channel, PATTERN])),
-      handling(throwError(() => refusal)),
+      handling(throwError(() => error)),
     );
 
-    await expect(lastValueFrom(answer)).rejects.toBe(refusal);
-    expect(settled).toEqual([{ how: 'nack', message, allUpTo: false, requeue: false }]);
-  });
-
-  it('requeues a message whose handling failed otherwise: nack with requeue, error passed on', async () => {
-    const { channel, settled } = fakeChannel();
-    const failure = new Error('saver unreachable');
-
-    const answer = sut.intercept(
-      rpcCall(new RmqContext([message, channel, PATTERN])),
-      handling(throwError(() => failure)),
-    );
-
-    await expect(lastValueFrom(answer)).rejects.toBe(failure);
-    expect(settled).toEqual([{ how: 'nack', message, allUpTo: false, requeue: true }]);
+    await expect(lastValueFrom(answer)).rejects.toBe(error);
+    expect(settled).toEqual([{ how: 'nack', message, allUpTo: false, requeue }]);
   });
 
   it('settles a message once, even when its answer is subscribed to twice', async () => {

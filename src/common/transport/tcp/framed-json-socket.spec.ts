@@ -86,13 +86,22 @@ describe('FramedJsonSocket', () => {
     expect(accepted[1].messages).toEqual([message]);
   });
 
-  it('closes a connection whose header announces more than the limit, before any body', async () => {
+  it.each([
+    {
+      what: 'closes a connection whose header announces more than the limit, before any body',
+      sent: '1025#',
+      exception: 'MaxPacketLengthExceededException',
+    },
+    {
+      what: 'ends a connection that sends a malformed frame, and reads nothing more from it',
+      sent: '5#{nop}2#{}',
+      exception: 'InvalidJSONFormatException',
+    },
+  ])('$what', async ({ sent, exception }) => {
     const client = await rawClient();
-    client.write('1025#');
+    client.write(sent);
     await once(client, 'close');
-    expect(accepted[0].errors).toEqual([
-      expect.stringContaining('MaxPacketLengthExceededException') as unknown,
-    ]);
+    expect(accepted[0].errors).toEqual([expect.stringContaining(exception) as unknown]);
     expect(accepted[0].messages).toEqual([]);
   });
 
@@ -112,15 +121,5 @@ describe('FramedJsonSocket', () => {
     idle.write('3#[1]');
     await until(() => accepted[0].messages.length === 2);
     expect(accepted[0].messages).toEqual([{}, [1]]);
-  });
-
-  it('ends a connection that sends a malformed frame, and reads nothing more from it', async () => {
-    const client = await rawClient();
-    client.write('5#{nop}2#{}');
-    await once(client, 'close');
-    expect(accepted[0].errors).toEqual([
-      expect.stringContaining('InvalidJSONFormatException') as unknown,
-    ]);
-    expect(accepted[0].messages).toEqual([]);
   });
 });
