@@ -17,29 +17,54 @@ const SAVERS = 3;
 const TRANSPORTS: readonly TransportName[] = ['tcp', 'nats', 'rmq', 'redis', 'mqtt'];
 const SMALL = { connection_count: 3, connection_value: 20, delay_range: 0.1 };
 
-describe.each(TRANSPORTS)('three savers over %s', (transport) => {
+/**
+ * Starts a system before the tests of the describe it is called in and stops it after them;
+ * answers how those tests reach it.
+ */
+function useSystem(
+  transport: TransportName,
+  start: () => Promise<ShardedSystem>,
+): () => ShardedSystem {
   let system: ShardedSystem | undefined;
-
   beforeAll(async () => {
     await assertBrokerUp(transport);
-    system = await ShardedSystem.start(transport, SAVERS);
+    system = await start();
   }, 120_000);
-
   afterAll(() => system?.stop());
-
-  const on = (): ShardedSystem => {
+  return () => {
     if (!system) throw new Error('the system did not start');
     return system;
   };
+}
+
+/** Expects the run completed and its file exact. */
+async function expectExact(run: RunView): Promise<void> {
+  expect({ runId: run.runId, state: run.state }).toEqual({ runId: run.runId, state: 'completed' });
+  await expectOrderedFile(run.file, run);
+}
+
+/** Starts seven runs that take a few seconds, then `kill -9` of the first one's owner. */
+async function killOwnerMidRuns(
+  system: ShardedSystem,
+): Promise<{ runs: RunView[]; victim: number }> {
+  const started = await Promise.all(
+    Array.from({ length: 7 }, () =>
+      startRun(system.baseUrl, { connection_count: 4, connection_value: 25, delay_range: 1.5 }),
+    ),
+  );
+  const runs = started.map(({ body }) => body);
+  const victim = ownerOf(runs[0].runId, SAVERS);
+  await system.killSaver(victim);
+  return { runs, victim };
+}
+
+describe.each(TRANSPORTS)('three savers over %s', (transport) => {
+  const on = useSystem(transport, () => ShardedSystem.start(transport, SAVERS));
 
   /** Expects the run completed, its file exact and in its owner's folder. */
   const expectWrittenByOwner = async (run: RunView): Promise<void> => {
-    expect({ runId: run.runId, state: run.state }).toEqual({
-      runId: run.runId,
-      state: 'completed',
-    });
     expect(dirname(run.file)).toBe(on().outputOf(ownerOf(run.runId, SAVERS)));
-    await expectOrderedFile(run.file, run);
+    await expectExact(run);
   };
 
   it('spreads twelve runs (more until each saver has one) over the savers, every file exact', async () => {
@@ -65,14 +90,7 @@ describe.each(TRANSPORTS)('three savers over %s', (transport) => {
   }, 120_000);
 
   it('kill -9 of a saver stalls only its own runs: the others complete while it is down, its own once it is back', async () => {
-    const started = await Promise.all(
-      Array.from({ length: 7 }, () =>
-        startRun(on().baseUrl, { connection_count: 4, connection_value: 25, delay_range: 1.5 }),
-      ),
-    );
-    const runs = started.map(({ body }) => body);
-    const victim = ownerOf(runs[0].runId, SAVERS);
-    await on().killSaver(victim);
+    const { runs, victim } = await killOwnerMidRuns(on());
     const own = runs.filter((run) => ownerOf(run.runId, SAVERS) === victim);
     const others = runs.filter((run) => ownerOf(run.runId, SAVERS) !== victim);
 
@@ -116,42 +134,12 @@ describe.each(TRANSPORTS)('three savers over %s', (transport) => {
 });
 
 describe('three savers over rmq with SAVER_FAILOVER=on and one OUTPUT_DIR', () => {
-  let system: ShardedSystem | undefined;
-
-  beforeAll(async () => {
-    await assertBrokerUp('rmq');
-    system = await ShardedSystem.start(
-      'rmq',
-      SAVERS,
-      { SAVER_FAILOVER: 'on' },
-      { sharedOutput: true },
-    );
-  }, 120_000);
-
-  afterAll(() => system?.stop());
-
-  const on = (): ShardedSystem => {
-    if (!system) throw new Error('the system did not start');
-    return system;
-  };
-
-  const expectExact = async (run: RunView): Promise<void> => {
-    expect({ runId: run.runId, state: run.state }).toEqual({
-      runId: run.runId,
-      state: 'completed',
-    });
-    await expectOrderedFile(run.file, run);
-  };
+  const on = useSystem('rmq', () =>
+    ShardedSystem.start('rmq', SAVERS, { SAVER_FAILOVER: 'on' }, { sharedOutput: true }),
+  );
 
   it('kill -9 of a saver: another takes its queue over, and its runs complete without a restart', async () => {
-    const started = await Promise.all(
-      Array.from({ length: 7 }, () =>
-        startRun(on().baseUrl, { connection_count: 4, connection_value: 25, delay_range: 1.5 }),
-      ),
-    );
-    const runs = started.map(({ body }) => body);
-    const victim = ownerOf(runs[0].runId, SAVERS);
-    await on().killSaver(victim);
+    const { runs, victim } = await killOwnerMidRuns(on());
     for (const run of runs) await expectExact(await settledRun(on().baseUrl, run.runId, 90_000));
     expect(on().savers[victim]).toBeUndefined();
     expect(await on().filesOf(0)).toEqual(

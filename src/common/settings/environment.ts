@@ -60,7 +60,6 @@ const ADDRESS = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/;
 const OPS_PORT_DOC = (role: string): string =>
   `HTTP port of \`/health/*\` and \`/metrics\` when the ${role} is the first of server, processor, saver that a process without the client runs; \`0\`: a free port, named in the first log line`;
 
-/** A whole number from `min` to `max`, read from its decimal string. */
 /** An optional comma list of up to 64 `host:port` addresses. */
 const AddressList = (): PropertyDecorator =>
   applyDecorators(
@@ -71,6 +70,7 @@ const AddressList = (): PropertyDecorator =>
     Matches(ADDRESS, { each: true, message: 'each address must be host:port' }),
   );
 
+/** A whole number from `min` to `max`, read from its decimal string. */
 const Int = (min: number, max: number): PropertyDecorator =>
   applyDecorators(
     Type(() => Number),
