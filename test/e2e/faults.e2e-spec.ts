@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { lastValueFrom } from 'rxjs';
 import { Patterns } from '../../src/common/contracts/patterns.js';
 import { freePort } from '../../harness/ports.js';
-import { requestRun, settledRun } from '../support/http.js';
+import type { RunView } from '../../src/common/contracts/http.js';
+import { requestRun, settledRun, until } from '../support/http.js';
 import { expectOrderedFile, expectStillOrders } from '../support/ordered-file.js';
 import { aResult } from '../support/messages.js';
 import { startTestSystem, type TestSystem } from '../support/test-system.js';
@@ -55,9 +56,11 @@ describe('faults', () => {
       );
 
       const { body } = await requestRun(rest.baseUrl, 20, 50, 1.5, 'none');
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      const runUrl = `${rest.baseUrl}/runs/${body.runId}`;
+      // The saver goes once the file has lines, and comes back once the client met it down.
+      await until<RunView>(runUrl, ({ body: run }) => run.written > 0);
       await saver.close();
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await until<RunView>(runUrl, ({ body: run }) => run.lastError !== undefined);
       saver = await startTestSystem(saverEnv, dir);
 
       const view = await settledRun(rest.baseUrl, body.runId, 45_000);
@@ -70,16 +73,25 @@ describe('faults', () => {
     });
   });
 
-  it('stops promptly while a wait=saved request is open, and answers it', async () => {
-    const sut = await startTestSystem();
-    const answer = requestRun(sut.baseUrl, 5, 20, 30, 'saved');
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    // Before the fix this close never returned: the open request waited for a run nobody followed.
-    await sut.close();
-    // Answered 503 (not a success), saying why and what was on disk.
-    const { status, body } = await answer;
-    expect(status).toBe(503);
-    expect((body as unknown as { message: string }).message).toContain('the client stopped');
+  describe('stopping', () => {
+    let sut: TestSystem | undefined;
+
+    afterAll(() => sut?.close());
+
+    it('stops promptly while a wait=saved request is open, and answers it', async () => {
+      sut = await startTestSystem();
+      const answer = requestRun(sut.baseUrl, 5, 20, 30, 'saved');
+      // The run has begun: its request waits for the file.
+      await until<{ total: number }>(`${sut.baseUrl}/runs`, ({ body }) => body.total === 1);
+      // This close once never returned: the open request waited for a run nobody followed.
+      const stopping = sut;
+      sut = undefined;
+      await stopping.close();
+      // Answered 503 (not a success), saying why and what was on disk.
+      const { status, body } = await answer;
+      expect(status).toBe(503);
+      expect((body as unknown as { message: string }).message).toContain('the client stopped');
+    });
   });
 
   describe('bad input on the wire', () => {

@@ -2,11 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRun } from '../support/http.js';
+import type { RunView } from '../../src/common/contracts/http.js';
+import { startRun, until } from '../support/http.js';
 import { ModuleProcess, builtSystemEnv, waitForHttp } from '../support/module-process.js';
 import { expectOrderedFile } from '../support/ordered-file.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('split over TCP (four processes from the built output)', () => {
   let dir: string;
@@ -42,10 +41,12 @@ describe('split over TCP (four processes from the built output)', () => {
       delay_range: 0.5,
       wait: 'saved',
     });
-    for (const name of ['server', 'processor', 'saver']) {
-      await sleep(400);
+    // The others start, in this order, once the client has met the server down.
+    await until<{ runs: RunView[] }>(`${baseUrl}/runs`, ({ body }) =>
+      body.runs.some((run) => run.lastError !== undefined),
+    );
+    for (const name of ['server', 'processor', 'saver'])
       processes.set(name, ModuleProcess.start(name, env));
-    }
 
     const { status, body } = await answer;
     const logs = [...processes.values()]
