@@ -16,6 +16,8 @@ import { expectOrderedFile } from '../support/ordered-file.js';
 const HOSTS = ['client', 'server', 'processor', 'saver-0', 'saver-1'] as const;
 const SAVERS = 2;
 const DELIVERY_TIMEOUT_MS = 20_000;
+/** How long the first test's cut lasts at least: a fault of 10 s, half of DELIVERY_TIMEOUT_MS. */
+const CUT_MS = 10_000;
 
 const unavailable = NetworkHosts.unavailableReason();
 if (unavailable) console.warn(`savers-across-hosts suite skipped: ${unavailable}`);
@@ -75,8 +77,9 @@ if (unavailable) console.warn(`savers-across-hosts suite skipped: ${unavailable}
     await expectOrderedFile(run.file, run);
   };
 
-  it('stalls only the cut saver’s runs, which complete once its link is back', async () => {
+  it('stalls only the cut saver’s runs for a 10 s cut, and they complete once its link is back', async () => {
     const [own, others] = await startRuns(2, 2);
+    const cutAt = Date.now();
     await whileCut(async () => {
       for (const run of others) await expectExact(await settledRun(clientUrl(), run.runId, 60_000));
       const stalled = await Promise.all(
@@ -85,8 +88,14 @@ if (unavailable) console.warn(`savers-across-hosts suite skipped: ${unavailable}
         ),
       );
       expect(stalled.map((run) => run.state).filter(isFinal)).toEqual([]);
+      // The fault's length, not a wait for anything: the cut lasts CUT_MS in all.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, cutAt + CUT_MS - Date.now())));
     });
+    const mendedAt = Date.now();
     for (const run of own) await expectExact(await settledRun(clientUrl(), run.runId, 90_000));
+    console.log(
+      `savers-across-hosts: cut for ${mendedAt - cutAt} ms; its runs completed ${Date.now() - mendedAt} ms after the link was back`,
+    );
   }, 240_000);
 
   it('fails the cut saver’s runs, naming it, when the cut outlasts DELIVERY_TIMEOUT_MS', async () => {
