@@ -1,5 +1,6 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { RmqContext, Transport, type WritePacket } from '@nestjs/microservices';
+import { eventually } from '../../../../test/support/sse.js';
 import { of } from 'rxjs';
 import type { AmqpConnectionManager, CreateChannelOpts } from 'amqp-connection-manager';
 import {
@@ -93,5 +94,44 @@ describe(RmqServer.name, () => {
 
   it('leaves the message to the interceptor otherwise', async () => {
     expect(await handle(false, 'Ok')).toEqual(['last Ok']);
+  });
+});
+
+describe('RmqServer standing by on other queues (SAVER_FAILOVER)', () => {
+  /** A channel that counts each queue's consumers and records what is consumed, in order. */
+  function fakeChannel(consumers: Record<string, number>) {
+    const consumed: string[] = [];
+    const channel = {
+      consumed,
+      assertQueue: (queue: string) =>
+        Promise.resolve({ queue, consumerCount: consumers[queue] ?? 0 }),
+      prefetch: () => Promise.resolve(),
+      consume: (queue: string) => {
+        consumed.push(queue);
+        consumers[queue] = (consumers[queue] ?? 0) + 1;
+        return Promise.resolve({ consumerTag: queue });
+      },
+    };
+    return channel;
+  }
+
+  const standby = (): RmqServer =>
+    new RmqServer(false, { urls: ['amqp://127.0.0.1:5672'], queue: 'saver.0', noAck: false }, [
+      'saver.1',
+      'saver.2',
+    ]);
+
+  it('consumes its own queue first, and each other queue only once that one has its own consumer', async () => {
+    const consumers: Record<string, number> = { 'saver.2': 1 };
+    const channel = fakeChannel(consumers);
+    const server = standby();
+    await server.setupChannel(channel, () => undefined);
+    await eventually(() => channel.consumed.length === 2, 'its own queue and saver.2 consumed');
+    expect(channel.consumed).toEqual(['saver.0', 'saver.2']);
+    // saver.1's own saver comes: the standby follows it.
+    consumers['saver.1'] = 1;
+    await eventually(() => channel.consumed.length === 3, 'saver.1 consumed');
+    expect(channel.consumed).toEqual(['saver.0', 'saver.2', 'saver.1']);
+    await server.close();
   });
 });
