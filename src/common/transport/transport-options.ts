@@ -132,11 +132,7 @@ export function serverOptions(settings: Settings, role: PeerRole): MicroserviceO
             noAck: false,
             prefetchCount: brokers.rmqPrefetch,
           },
-          standsBy(settings, role)
-            ? Array.from({ length: settings.savers.count }, (_, saver) => saver)
-                .filter((saver) => saver !== which)
-                .map((saver) => groupOf(settings, role, saver))
-            : [],
+          standbyQueues(settings, role, which),
         ),
       };
     case 'redis':
@@ -156,11 +152,19 @@ export function serverOptions(settings: Settings, role: PeerRole): MicroserviceO
 }
 
 /**
- * Whether the listeners of `role` stand by for each other (`SAVER_FAILOVER`, RabbitMQ): every
- * saver consumes every saver's queue, one active per queue.
+ * Whether the listeners of `role` stand by for each other (`SAVER_FAILOVER`, RabbitMQ only, as
+ * the settings check): every saver consumes every saver's queue, one active per queue.
  */
-export const standsBy = (settings: Settings, role: PeerRole): boolean =>
-  settings.transport === 'rmq' && role === 'saver' && settings.savers.failover;
+const standsBy = (settings: Settings, role: PeerRole): boolean =>
+  role === 'saver' && settings.savers.failover;
+
+/** The other savers' queues saver `which` stands by on (none without failover). */
+const standbyQueues = (settings: Settings, role: PeerRole, which: number): string[] =>
+  standsBy(settings, role)
+    ? Array.from({ length: settings.savers.count }, (_, saver) => saver)
+        .filter((saver) => saver !== which)
+        .map((saver) => groupOf(settings, role, saver))
+    : [];
 
 /**
  * Whether the transport takes an acknowledgement from the consumer once the message is dealt
